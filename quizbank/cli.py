@@ -1,0 +1,82 @@
+"""`flask quizbank …`: shell commands for operators."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from quizbank.errors import DomainError
+
+group = AppGroup("quizbank", help="quizbank administration commands.")
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(group)
+
+
+@group.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(["trainee", "instructor", "admin"]), default="trainee", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given.")
+def create_user_command(email: str, name: str, role: str, password: str) -> None:
+    """Create an account (use it for the first admin)."""
+    from quizbank.models import Role
+    from quizbank.services import people
+
+    try:
+        user = people.create_user(email=email, name=name, role=Role(role), password=password)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+@group.command("check-bank")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def check_bank_command(files: tuple[str, ...]) -> None:
+    """Validate bank files (the bundled banks when none are named); print every problem as file:line."""
+    from pathlib import Path
+
+    from quizbank.services.bank_files import bundled_bank_paths, read_sources
+
+    paths = [Path(f) for f in files] or bundled_bank_paths()
+    sources, problems = read_sources(paths)
+    for problem in problems:
+        click.echo(str(problem))
+    count = sum(len(s.drafts) for s in sources)
+    if problems:
+        raise click.ClickException(f"{len(problems)} problem(s) in {len(paths)} file(s)")
+    click.echo(f"{len(paths)} file(s), {count} questions: no problems.")
+
+
+@group.command("load-banks")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def load_banks_command(files: tuple[str, ...]) -> None:
+    """Load bank files into the database (idempotent; the bundled banks when none are named)."""
+    from pathlib import Path
+
+    from quizbank.services.bank_loading import BankInvalid, load_banks
+
+    try:
+        report = load_banks([Path(f) for f in files] or None)
+    except BankInvalid as exc:
+        for line in exc.problems:
+            click.echo(line, err=True)
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Banks loaded: {report.summary()}")
+    for qid in report.conflicts:
+        click.echo(f"  conflict: {qid} was edited in the browser; the file's version is kept as a draft", err=True)
+
+
+@group.command("seed-demo")
+def seed_demo_command() -> None:
+    """Create the demo cohort: one admin, one instructor, three trainees (idempotent)."""
+    from quizbank.services.demo import DEMO_ACCOUNTS, DEMO_COHORT, seed_demo
+
+    created = seed_demo()
+    click.echo(f"{DEMO_COHORT}: {len(created)} account(s) created, {len(DEMO_ACCOUNTS) - len(created)} already there.")
+    click.echo("Demo sign-ins (change them before any real use):")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.role.value:<10} {account.email:<28} {account.password}")

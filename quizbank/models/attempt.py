@@ -1,0 +1,101 @@
+"""Attempts at a module quiz, the items each one pinned, and extra attempts granted."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quizbank.extensions import db
+
+from .bank import Module, QuestionVersion
+from .types import UTCDateTime, str_enum, utcnow
+from .user import User
+
+
+class AttemptStatus(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    GRADED = "graded"
+
+
+class Attempt(db.Model):
+    __tablename__ = "attempts"
+    __table_args__ = (
+        # Attempt numbers are unique per trainee and module: parallel starts cannot both take the
+        # same number, so the attempts-allowed limit holds under concurrency.
+        UniqueConstraint("user_id", "module_id", "number"),
+        # One active attempt per trainee per module.
+        Index(
+            "uq_attempts_one_active",
+            "user_id",
+            "module_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+        Index("ix_attempts_module_status", "module_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    number: Mapped[int]
+    seed: Mapped[int]
+    status: Mapped[AttemptStatus] = mapped_column(
+        str_enum(AttemptStatus, "attempt_status"),
+        default=AttemptStatus.IN_PROGRESS,
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(16))  # trainee | deadline
+    points: Mapped[float | None] = mapped_column(Float)
+    score: Mapped[float | None] = mapped_column(Float)  # fraction 0..1
+    passed: Mapped[bool | None]
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # competencies, failed rules
+
+    user: Mapped[User] = relationship()
+    module: Mapped[Module] = relationship()
+    items: Mapped[list[AttemptItem]] = relationship(
+        back_populates="attempt", order_by="AttemptItem.position", cascade="all, delete-orphan"
+    )
+
+
+class AttemptItem(db.Model):
+    """One question an attempt showed, pinned to the exact version, with the trainee's answer."""
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        Index("ix_attempt_items_version", "question_version_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    display_order: Mapped[list[str]] = mapped_column(JSON, default=list)  # option or pair ids, as shown
+    answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    flagged: Mapped[bool] = mapped_column(default=False)
+    saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[float | None] = mapped_column(Float)
+
+    attempt: Mapped[Attempt] = relationship(back_populates="items")
+    version: Mapped[QuestionVersion] = relationship()
+
+
+class ExtraAttempt(db.Model):
+    """One more attempt granted to a trainee for a module by an instructor or admin."""
+
+    __tablename__ = "extra_attempts"
+    __table_args__ = (Index("ix_extra_attempts_user_module", "user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

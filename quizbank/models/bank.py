@@ -1,0 +1,121 @@
+"""Modules, competencies, questions and their immutable versions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from quizbank.domain.types import Difficulty, QuestionType, ReviewPolicy
+from quizbank.extensions import db
+
+from .types import UTCDateTime, str_enum, utcnow
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    IN_REVIEW = "in_review"
+    PUBLISHED = "published"
+    SUPERSEDED = "superseded"  # was published; a newer version replaced it
+    RETIRED = "retired"
+
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    pass_mark_percent: Mapped[int] = mapped_column(default=75)
+    form_length: Mapped[int] = mapped_column(default=10)
+    time_limit_minutes: Mapped[int] = mapped_column(default=30)
+    attempts_allowed: Mapped[int] = mapped_column(default=3)
+    wait_hours: Mapped[int] = mapped_column(default=24)
+    review_policy: Mapped[ReviewPolicy] = mapped_column(
+        str_enum(ReviewPolicy, "review_policy"), default=ReviewPolicy.AFTER_ATTEMPT
+    )
+    require_all_critical: Mapped[bool] = mapped_column(default=True)
+    competency_min_percent: Mapped[int] = mapped_column(default=0)
+    position: Mapped[int] = mapped_column(default=0)
+
+    competencies: Mapped[list[Competency]] = relationship(
+        back_populates="module", order_by="Competency.code", cascade="all, delete-orphan"
+    )
+
+    @property
+    def blueprint(self) -> dict[str, int]:
+        return {c.code: c.blueprint_count for c in self.competencies if c.blueprint_count}
+
+
+class Competency(db.Model):
+    __tablename__ = "competencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    blueprint_count: Mapped[int] = mapped_column(default=0)
+
+    module: Mapped[Module] = relationship(back_populates="competencies")
+
+
+class Question(db.Model):
+    """A question's identity; what it says lives in its versions."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(32), unique=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    module: Mapped[Module] = relationship()
+    versions: Mapped[list[QuestionVersion]] = relationship(
+        back_populates="question", order_by="QuestionVersion.number"
+    )
+
+
+class QuestionVersion(db.Model):
+    """One version of a question. Once published it is never edited: attempts pin it."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (
+        UniqueConstraint("question_id", "number"),
+        # At most one published version per question, enforced by the database.
+        Index(
+            "uq_question_versions_one_published",
+            "question_id",
+            unique=True,
+            sqlite_where=text("status = 'published'"),
+            postgresql_where=text("status = 'published'"),
+        ),
+        Index("ix_question_versions_competency_status", "competency_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), index=True)
+    number: Mapped[int]
+    status: Mapped[VersionStatus] = mapped_column(str_enum(VersionStatus, "version_status"))
+    qtype: Mapped[QuestionType] = mapped_column(str_enum(QuestionType, "question_type"))
+    stem: Mapped[str] = mapped_column(Text)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)  # options, pairs, numeric key, scoring
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    references: Mapped[list[str]] = mapped_column(JSON, default=list)
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id"))
+    difficulty: Mapped[Difficulty] = mapped_column(str_enum(Difficulty, "difficulty"))
+    critical: Mapped[bool] = mapped_column(default=False)
+    scenario: Mapped[bool] = mapped_column(default=False)
+    origin: Mapped[str] = mapped_column(String(16), default="file")  # file | web | import
+    content_hash: Mapped[str] = mapped_column(String(64))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    question: Mapped[Question] = relationship(back_populates="versions")
+    competency: Mapped[Competency] = relationship()

@@ -1,0 +1,20 @@
+"""Blueprints: thin views that parse a form, call one service, and render or redirect."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .instructor.views import bp as instructor_bp
+    from .public.views import bp as public_bp
+    from .trainee.views import bp as trainee_bp
+
+    for blueprint in (public_bp, auth_bp, trainee_bp, instructor_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    from .nav import init_app as init_nav
+
+    init_nav(app)

@@ -1,0 +1,22 @@
+"""Navigation by role, offered to every template."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import current_user
+
+from quizbank.models import Role
+
+NAV = {
+    Role.TRAINEE: [("trainee.dashboard", "Dashboard")],
+    Role.INSTRUCTOR: [("instructor.home", "Question bank")],
+    Role.ADMIN: [("admin.home", "Overview"), ("admin.users", "Users"), ("admin.cohorts", "Cohorts")],
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _nav() -> dict[str, object]:
+        if current_user.is_authenticated:
+            return {"nav_links": NAV.get(current_user.role, [])}
+        return {"nav_links": []}

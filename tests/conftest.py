@@ -1,0 +1,171 @@
+"""Shared fixtures: an app on the test database (schema built by migrations), one rolled-back
+transaction per test, a client, factories and `login_as(role)`.
+
+The database comes from QUIZBANK_TEST_DATABASE_URL (PostgreSQL in CI's second run), else a SQLite
+file in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from sqlalchemy import create_engine, text
+
+from quizbank import create_app
+from quizbank.config import normalise_database_url
+
+# Cheap argon2id parameters for fixtures: verification reads the parameters from the hash itself,
+# so logging in as a fixture user is fast while production hashing keeps its own cost.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+PASSWORD = "correct horse battery staple"
+_seq = itertools.count(1)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("QUIZBANK_TEST_DATABASE_URL")
+    if url:
+        url = normalise_database_url(url)
+        if url.startswith("postgresql"):
+            _reset_postgres(url)
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite'}"
+
+
+def make_test_app(database_url: str, instance: Path, **overrides: object) -> Flask:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        # Limits stay on, set high; tests of the limits lower them.
+        "LOGIN_LIMIT_PER_ACCOUNT": "1000 per minute",
+        "LOGIN_LIMIT_PER_ADDRESS": "1000 per minute",
+        "SECRET_KEY": "test-only-secret-key-not-for-production",
+        "SERVER_NAME": "localhost",
+        "PUBLIC_BASE_URL": "http://localhost",
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    application = make_test_app(database_url, tmp_path_factory.mktemp("instance"))
+    with application.app_context():
+        upgrade()
+
+    @application.teardown_request
+    def _end_request_session(_exc: BaseException | None) -> None:
+        # The test's app context outlives requests; production ends the session and `g` (where
+        # flask-login caches the user) with each request, so the tests do too.
+        from flask import g
+
+        from quizbank.extensions import db as database
+
+        database.session.remove()
+        for name in list(g):
+            g.pop(name)
+
+    yield application
+
+
+class ConnectionBoundSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy picks an engine per table; in tests every statement must use the test's connection."""
+
+    def get_bind(self, *args: object, **kwargs: object) -> object:
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
+def _request_or_app_scope() -> int:
+    """Like production, one Session per request; outside a request, one per app context."""
+    from flask.globals import _cv_app, _cv_request
+
+    ctx = _cv_request.get(None) or _cv_app.get(None)
+    return id(ctx)
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[object]:
+    """The database inside one transaction that is rolled back after the test."""
+    from quizbank.extensions import db as database
+
+    with app.app_context():
+        connection = database.engine.connect()
+        outer = connection.begin()
+        original = database.session
+        database.session = database._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "scopefunc": _request_or_app_scope,
+             "class_": ConnectionBoundSession}
+        )
+        try:
+            yield database
+        finally:
+            database.session.remove()
+            database.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db: object) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(db: object) -> Callable[..., object]:
+    from quizbank.extensions import db as database
+    from quizbank.models import Role, User
+
+    def _make(role: str | Role = Role.TRAINEE, *, email: str | None = None, name: str | None = None,
+              password: str = PASSWORD, active: bool = True) -> User:
+        n = next(_seq)
+        user = User(
+            email=email or f"user{n}@example.org", name=name or f"Test User {n}", role=Role(role),
+            password_hash=FAST_HASHER.hash(password), active=active,
+        )
+        database.session.add(user)
+        database.session.commit()
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def login(client: FlaskClient) -> Callable[..., object]:
+    def _login(user: object, password: str = PASSWORD, c: FlaskClient | None = None) -> object:
+        c = c or client
+        response = c.post("/login", data={"email": user.email, "password": password})  # type: ignore[attr-defined]
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return _login
+
+
+@pytest.fixture
+def login_as(make_user: Callable[..., object], login: Callable[..., object]) -> Callable[..., object]:
+    """Creates a user of `role`, signs the test client in as them, and returns the user."""
+
+    def _login_as(role: str = "trainee", **kwargs: object) -> object:
+        user = make_user(role, **kwargs)
+        login(user)
+        return user
+
+    return _login_as

@@ -1,0 +1,45 @@
+"""Failed sign-ins are limited per account and per address, with a clear message."""
+
+from __future__ import annotations
+
+import pytest
+
+from quizbank.extensions import limiter
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def limited(app):
+    saved = {k: app.config[k] for k in ("LOGIN_LIMIT_PER_ACCOUNT", "LOGIN_LIMIT_PER_ADDRESS")}
+    app.config.update(LOGIN_LIMIT_PER_ACCOUNT="3 per 15 minutes", LOGIN_LIMIT_PER_ADDRESS="6 per 15 minutes")
+    limiter.reset()
+    yield
+    limiter.reset()
+    app.config.update(saved)
+
+
+def test_failed_sign_ins_lock_the_account_with_a_clear_message(client, make_user, limited):
+    user = make_user()
+    for _ in range(3):
+        assert client.post("/login", data={"email": user.email, "password": "wrong password"}).status_code == 200
+    blocked = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert "Too many failed sign-ins for this account" in blocked.get_data(as_text=True)
+
+
+def test_successful_sign_ins_do_not_count(client, make_user, limited):
+    user = make_user()
+    for _ in range(5):
+        assert client.post("/login", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        client.post("/logout")
+
+
+def test_per_address_limit_holds_across_accounts_and_forged_forwarded_for(client, limited):
+    for n in range(6):
+        response = client.post("/login", data={"email": f"guess{n}@example.org", "password": "x"},
+                               headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        assert response.status_code == 200
+    blocked = client.post("/login", data={"email": "other@example.org", "password": "x"},
+                          headers={"X-Forwarded-For": "10.9.9.9"})
+    assert blocked.status_code == 429
+    assert "from this network" in blocked.get_data(as_text=True)
