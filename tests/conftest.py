@@ -169,3 +169,111 @@ def login_as(make_user: Callable[..., object], login: Callable[..., object]) -> 
         return user
 
     return _login_as
+
+
+SMALL_BANK = """
+module:
+  code: TST
+  title: Test module
+  description: A small module for tests.
+  pass_mark: 60
+  form_length: 6
+  time_limit_minutes: 20
+  attempts_allowed: 2
+  wait_hours: 0
+  review_policy: after_attempt
+  require_all_critical: true
+  competency_min_percent: 0
+  blueprint: {TST-01: 3, TST-02: 3}
+competencies:
+  TST-01: First competency
+  TST-02: Second competency
+questions:
+"""
+
+
+def _question_yaml(n: int, competency: str, body: str, critical: bool = False) -> str:
+    return f"""  - id: TST-{n:04d}
+    competency: {competency}
+    difficulty: medium
+    critical: {str(critical).lower()}
+    stem: Test stem number {n} about topic {n * 7919 % 1000}.
+{body}
+    explanation: Because of reason {n}.
+    references: ["Author A. 2020. Journal 1:1-2."]
+"""
+
+
+def small_bank_yaml(sentinel: str = "KEYSENTINEL") -> str:
+    single = """    type: single
+    options:
+      - {{text: "{s} keyed option {n}", correct: true, feedback: "FEEDBACKSENTINEL"}}
+      - {{text: "wrong one {n}"}}
+      - {{text: "wrong two {n}"}}
+      - {{text: "wrong three {n}"}}"""
+    parts = [SMALL_BANK]
+    n = 1
+    for i in range(4):
+        parts.append(_question_yaml(n, "TST-01", single.format(s=sentinel, n=n), critical=(i == 0)))
+        n += 1
+    parts.append(_question_yaml(n, "TST-01", """    type: multiple
+    scoring: partial
+    options:
+      - {text: "multi key a", correct: true}
+      - {text: "multi key b", correct: true}
+      - {text: "multi wrong c"}
+      - {text: "multi wrong d"}"""))
+    n += 1
+    parts.append(_question_yaml(n, "TST-02", "    type: truefalse\n    answer: false"))
+    n += 1
+    parts.append(_question_yaml(n, "TST-02", "    type: ordering\n    steps: [first step, second step, third step]"))
+    n += 1
+    parts.append(_question_yaml(n, "TST-02", """    type: matching
+    pairs:
+      - {left: left one, right: right one}
+      - {left: left two, right: right two}
+      - {left: left three, right: right three}"""))
+    n += 1
+    parts.append(_question_yaml(n, "TST-02", "    type: numeric\n    answer: 19\n    tolerance: 1\n    unit: mm"))
+    return "".join(parts)
+
+
+@pytest.fixture
+def small_bank(db: object, tmp_path: Path) -> str:
+    """Loads module TST: 5 items of TST-01 (one critical), 4 of TST-02 (every other type)."""
+    from quizbank.services.bank_loading import load_banks
+
+    path = tmp_path / "tst.yaml"
+    path.write_text(small_bank_yaml())
+    load_banks([path])
+    return "TST"
+
+
+def answer_everything_correctly(client: FlaskClient, attempt_id: int, wrong: bool = False) -> None:
+    """Answers each item of an attempt through the pages, reading the correct choice from the stored key."""
+    from quizbank.extensions import db as database
+    from quizbank.models import AttemptItem
+    from quizbank.services.question_versions import draft_of
+
+    items = database.session.query(AttemptItem).filter_by(attempt_id=attempt_id).order_by(AttemptItem.position)
+    for item in items.all():
+        draft = draft_of(item.version)
+        order = item.display_order
+        qtype = draft.qtype.value
+        data: dict[str, object] = {"go": "next"}
+        if qtype in ("single", "truefalse", "multiple"):
+            keys = {o.id for o in draft.options if o.correct}
+            chosen = [str(i) for i, oid in enumerate(order) if (oid in keys) != wrong]
+            data["choice"] = chosen if qtype == "multiple" else chosen[:1]
+        elif qtype == "ordering":
+            correct = [o.id for o in draft.options]
+            for i, oid in enumerate(order):
+                data[f"pos_{i}"] = str(len(correct) - correct.index(oid) if wrong else correct.index(oid) + 1)
+        elif qtype == "matching":
+            for i, pair in enumerate(draft.pairs):
+                target = order.index(pair.id)
+                data[f"match_{i}"] = str((target + 1) % len(order) if wrong else target)
+        elif qtype == "numeric":
+            data["number"] = "99" if wrong else "19"
+        response = client.post(f"/trainee/attempts/{attempt_id}/q/{item.position}", data=data)
+        assert response.status_code == 302, response.get_data(as_text=True)

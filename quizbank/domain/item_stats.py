@@ -564,9 +564,11 @@ def _centred(n: int, total: float, total_of_squares: float) -> float:
 def _pearson(n: int, sum_a: float, sum_a2: float, sum_b: float, sum_b2: float, sum_ab: float) -> float | None:
     spread_a = _centred(n, sum_a, sum_a2)
     spread_b = _centred(n, sum_b, sum_b2)
-    if spread_a <= 0 or spread_b <= 0:
+    # Square roots taken apart: the product of two tiny spreads can underflow to zero.
+    scale = math.sqrt(spread_a) * math.sqrt(spread_b) if spread_a > 0 and spread_b > 0 else 0.0
+    if scale <= 0:
         return None
-    return _clamp((n * sum_ab - sum_a * sum_b) / math.sqrt(spread_a * spread_b), -1.0, 1.0)
+    return _clamp((n * sum_ab - sum_a * sum_b) / scale, -1.0, 1.0)
 
 
 def _frozen_histogram(histogram: Mapping[float, int]) -> Mapping[float, int]:

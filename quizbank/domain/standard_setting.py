@@ -98,9 +98,12 @@ def intraclass_correlation(table: Sequence[Sequence[float]]) -> IntraclassCorrel
     ems = ss_error / ((n - 1) * (k - 1))
     single_denominator = bms + (k - 1) * ems + k * (jms - ems) / n
     average_denominator = bms + (jms - ems) / n
+    # Mean squares that are zero up to rounding (every rating equal) must not divide: ICC is undefined.
+    scale = max(abs(bms), abs(ems), abs(jms), 1.0)
+    tiny = 1e-9 * scale
     return IntraclassCorrelation(
-        single_rater=(bms - ems) / single_denominator if single_denominator > 0 else None,
-        average_of_raters=(bms - ems) / average_denominator if average_denominator > 0 else None,
+        single_rater=(bms - ems) / single_denominator if single_denominator > tiny else None,
+        average_of_raters=(bms - ems) / average_denominator if average_denominator > tiny else None,
         targets=n,
         raters=k,
     )

@@ -16,5 +16,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     from .nav import init_app as init_nav
+    from .rendering import init_app as init_rendering
 
     init_nav(app)
+    init_rendering(app)

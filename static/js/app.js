@@ -8,3 +8,8 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+
+document.addEventListener("click", (event) => {
+  const button = event.target instanceof Element ? event.target.closest("[data-print]") : null;
+  if (button) window.print();
+});

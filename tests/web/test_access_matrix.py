@@ -17,7 +17,7 @@ SIGNED_IN_ONLY = {"auth.logout", "auth.change_password"}
 
 
 def _url_for_rule(rule) -> str:  # type: ignore[no-untyped-def]
-    return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", lambda m: "1" if "id" in m.group(1) else "x", rule.rule)
+    return re.sub(r"<(?:([a-z]+):)?([a-z_]+)>", lambda m: "1" if m.group(1) == "int" else "x", rule.rule)
 
 
 def _routes(app):  # type: ignore[no-untyped-def]

@@ -1,0 +1,169 @@
+"""What a trainee sees of their own record: progress per module, an attempt's items, and reviews."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload
+
+from quizbank.domain import presentation, timing
+from quizbank.domain.attempt_policy import may_start
+from quizbank.domain.types import ReviewPolicy
+from quizbank.errors import DomainError, Forbidden, NotFound
+from quizbank.extensions import db
+from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, Module, User
+
+from . import audit
+from .attempts import _drafts, owned_attempt
+from .unit_of_work import write_transaction
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    attempts_used: int
+    attempts_left: int
+    best_score: float | None
+    passed: bool
+    active_attempt_id: int | None
+    can_start: bool
+    blocked_reason: str
+    opens_at: datetime | None
+
+
+def _aware(value: datetime | None, now: datetime) -> datetime | None:
+    # Aggregates (MAX) come back without the column type on SQLite, so without a zone.
+    return value.replace(tzinfo=now.tzinfo) if value is not None and value.tzinfo is None else value
+
+
+def dashboard(user_id: int, now: datetime) -> list[ModuleProgress]:
+    """One row per module, from three queries whatever the number of attempts."""
+    modules = list(db.session.scalars(select(Module).order_by(Module.position, Module.code)))
+    stats = {
+        row.module_id: row for row in db.session.execute(
+            select(
+                Attempt.module_id,
+                func.count(Attempt.id).label("used"),
+                func.max(Attempt.score).label("best"),
+                func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
+                func.max(Attempt.submitted_at).label("last_submitted"),
+                func.max(case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id), else_=None)).label("active"),
+            ).where(Attempt.user_id == user_id).group_by(Attempt.module_id))
+    }
+    extras = dict(db.session.execute(
+        select(ExtraAttempt.module_id, func.count(ExtraAttempt.id))
+        .where(ExtraAttempt.user_id == user_id).group_by(ExtraAttempt.module_id)).all())
+    rows = []
+    for module in modules:
+        s = stats.get(module.id)
+        used = s.used if s else 0
+        decision = may_start(now=now, attempts_used=used, attempts_allowed=module.attempts_allowed,
+                             extra_granted=extras.get(module.id, 0),
+                             last_submitted_at=_aware(s.last_submitted, now) if s else None,
+                             wait_hours=module.wait_hours)
+        active = s.active if s else None
+        rows.append(ModuleProgress(module, used, decision.attempts_left, s.best if s else None,
+                                   bool(s and s.passed), active, decision.allowed or active is not None,
+                                   "" if active else decision.reason, decision.opens_at))
+    return rows
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    position: int
+    answered: bool
+    flagged: bool
+
+
+@dataclass(frozen=True)
+class AttemptPage:
+    attempt: Attempt
+    position: int
+    item: presentation.ShownItem
+    flagged: bool
+    statuses: list[ItemStatus]
+    seconds_left: int
+
+
+def _is_answered(answer: dict | None) -> bool:  # type: ignore[type-arg]
+    return not presentation.response_from_json(answer).is_blank
+
+
+def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) -> AttemptPage:
+    attempt = owned_attempt(user_id, attempt_id)
+    if attempt.status is not AttemptStatus.IN_PROGRESS:
+        raise DomainError("This attempt is closed.")
+    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                                    .order_by(AttemptItem.position)))
+    current = next((i for i in items if i.position == position), None)
+    if current is None:
+        raise NotFound("This attempt has no such question.")
+    draft = _drafts([current.question_version_id])[current.question_version_id]
+    shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
+    statuses = [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i in items]
+    return AttemptPage(attempt, position, shown, current.flagged, statuses,
+                       timing.seconds_left(now, attempt.deadline_at))
+
+
+def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:
+    attempt = owned_attempt(user_id, attempt_id)
+    items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                               .order_by(AttemptItem.position))
+    return attempt, [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i in items]
+
+
+@dataclass(frozen=True)
+class AttemptReview:
+    attempt: Attempt
+    items: list[presentation.ReviewedItem]
+    show_answers: bool
+    withheld_reason: str
+
+
+def review(user_id: int, attempt_id: int) -> AttemptReview:
+    """The graded attempt; each item's key and explanation only as far as the module's policy allows."""
+    attempt = owned_attempt(user_id, attempt_id)
+    if attempt.status is not AttemptStatus.GRADED:
+        raise Forbidden("The review opens once the attempt is submitted.")
+    policy = attempt.module.review_policy
+    withheld = ""
+    if policy is ReviewPolicy.NEVER:
+        withheld = "This module does not show the answers after an attempt."
+    elif policy is ReviewPolicy.AFTER_PASS and not attempt.passed:
+        withheld = "The answers and explanations are shown once you pass this module."
+    if withheld:
+        return AttemptReview(attempt, [], False, withheld)
+    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
+                                    .order_by(AttemptItem.position)))
+    drafts = _drafts([i.question_version_id for i in items])
+    reviewed = [presentation.review(drafts[i.question_version_id], i.display_order,
+                                    presentation.response_from_json(i.answer), i.score or 0.0) for i in items]
+    return AttemptReview(attempt, reviewed, True, "")
+
+
+def attempts_of(user_id: int, module_id: int | None = None) -> list[Attempt]:
+    stmt = (select(Attempt).where(Attempt.user_id == user_id).options(joinedload(Attempt.module))
+            .order_by(Attempt.started_at.desc()))
+    if module_id is not None:
+        stmt = stmt.where(Attempt.module_id == module_id)
+    return list(db.session.scalars(stmt))
+
+
+def grant_extra_attempt(*, actor_id: int, trainee_id: int, module_code: str, reason: str) -> ExtraAttempt:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Give a reason for the extra attempt; it is kept in the audit trail.")
+    with write_transaction():
+        trainee = db.session.get(User, trainee_id)
+        module = db.session.scalar(select(Module).where(Module.code == module_code))
+        if trainee is None or module is None:
+            raise NotFound("No such trainee or module.")
+        grant = ExtraAttempt(user_id=trainee.id, module_id=module.id, granted_by_id=actor_id, reason=reason)
+        db.session.add(grant)
+        db.session.flush()
+        audit.record(actor_id, "attempt.grant_extra", "user", trainee.id,
+                     f"one extra attempt at {module.code} for {trainee.email}: {reason}",
+                     after={"module": module.code})
+    return grant

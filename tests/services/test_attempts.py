@@ -1,0 +1,136 @@
+"""Starting, saving, timing and grading attempts against a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from quizbank.models import Attempt, AttemptItem, AttemptStatus, QuestionVersion
+from quizbank.services import attempts, progress
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GRACE = 30
+
+
+def start(user, at=T0, seed=7):  # type: ignore[no-untyped-def]
+    return attempts.start_attempt(user.id, "TST", now=at, grace_seconds=GRACE, seed=seed)
+
+
+def test_starting_again_resumes_the_active_attempt(db, make_user, small_bank):
+    trainee = make_user()
+    first = start(trainee)
+    assert start(trainee, T0 + timedelta(minutes=5)).id == first.id
+    assert len(first.items) == 6
+
+
+def test_the_form_follows_the_blueprint_and_pins_versions(db, make_user, small_bank):
+    attempt = start(make_user())
+    codes = sorted(item.version.competency.code for item in attempt.items)
+    assert codes == ["TST-01"] * 3 + ["TST-02"] * 3
+    assert all(item.version.status.value == "published" for item in attempt.items)
+
+
+def test_an_answer_after_deadline_and_grace_is_refused_and_not_stored(db, make_user, small_bank):
+    trainee = make_user()
+    attempt = start(trainee)
+    late = attempt.deadline_at + timedelta(seconds=GRACE + 1)
+    result = attempts.save_answer(trainee.id, attempt.id, 1, {"choice": ["0"]}, flagged=False, now=late,
+                                  grace_seconds=GRACE)
+    assert not result.saved and result.closed
+    item = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
+                                                       AttemptItem.position == 1))
+    assert item.answer is None
+    assert db.session.get(Attempt, attempt.id).status is AttemptStatus.GRADED
+
+
+def test_an_answer_within_the_grace_is_stored(db, make_user, small_bank):
+    trainee = make_user()
+    attempt = start(trainee)
+    on_time = attempt.deadline_at + timedelta(seconds=GRACE)
+    assert attempts.save_answer(trainee.id, attempt.id, 1, {"choice": ["0"]}, flagged=True, now=on_time,
+                                grace_seconds=GRACE).saved
+
+
+def test_submitting_twice_grades_once(db, make_user, small_bank):
+    trainee = make_user()
+    attempt = start(trainee)
+    first = attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=3), grace_seconds=GRACE)
+    second = attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=4), grace_seconds=GRACE)
+    assert not first.already_submitted and second.already_submitted
+    graded = db.session.get(Attempt, attempt.id)
+    assert graded.submitted_at == T0 + timedelta(minutes=3)
+    assert graded.score == 0.0 and graded.passed is False
+
+
+def test_abandoned_attempts_are_graded_from_what_was_saved(db, make_user, small_bank):
+    trainee = make_user()
+    attempt = start(trainee)
+    attempts.save_answer(trainee.id, attempt.id, 1, {"choice": ["0"]}, flagged=False, now=T0, grace_seconds=GRACE)
+    closed = attempts.close_expired(now=attempt.deadline_at + timedelta(minutes=5), grace_seconds=GRACE)
+    assert closed == 1
+    graded = db.session.get(Attempt, attempt.id)
+    assert graded.status is AttemptStatus.GRADED and graded.closed_by == "deadline"
+    assert graded.score is not None
+
+
+def test_attempts_allowed_is_enforced_and_an_extra_grant_reopens(db, make_user, small_bank):
+    trainee, instructor = make_user(), make_user("instructor")
+    for n in range(2):
+        attempt = start(trainee, T0 + timedelta(hours=n))
+        attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(hours=n, minutes=1), grace_seconds=GRACE)
+    with pytest.raises(attempts.AttemptRefused, match="all 2 attempt"):
+        start(trainee, T0 + timedelta(hours=5))
+    progress.grant_extra_attempt(actor_id=instructor.id, trainee_id=trainee.id, module_code="TST",
+                                 reason="Fire alarm during attempt 2")
+    assert start(trainee, T0 + timedelta(hours=6)).number == 3
+
+
+def test_a_retake_prefers_questions_not_seen(db, make_user, small_bank):
+    trainee = make_user()
+    first = start(trainee, seed=1)
+    attempts.submit(trainee.id, first.id, now=T0 + timedelta(minutes=1), grace_seconds=GRACE)
+    second = start(trainee, T0 + timedelta(hours=1), seed=2)
+    first_ids = {i.question_version_id for i in first.items}
+    second_ids = {i.question_version_id for i in second.items}
+    # TST-01 has 5 items and a form takes 3: the two unseen ones must be drawn on the retake.
+    unseen_01 = {v.id for v in db.session.scalars(select(QuestionVersion)) if v.competency.code == "TST-01"} - first_ids
+    assert unseen_01 <= second_ids
+
+
+def test_a_bank_too_small_for_the_blueprint_is_refused(db, make_user, small_bank):
+    from quizbank.models import Competency
+
+    competency = db.session.scalar(select(Competency).where(Competency.code == "TST-02"))
+    competency.blueprint_count = 9
+    db.session.commit()
+    with pytest.raises(attempts.BankIncomplete, match="does not cover the blueprint"):
+        start(make_user())
+    assert db.session.scalar(select(func.count(Attempt.id))) == 0
+
+
+def test_another_trainees_attempt_is_not_found(db, make_user, small_bank):
+    owner, other = make_user(), make_user()
+    attempt = start(owner)
+    with pytest.raises(attempts.NotFound):
+        attempts.save_answer(other.id, attempt.id, 1, {"choice": ["0"]}, flagged=False, now=T0, grace_seconds=GRACE)
+    with pytest.raises(attempts.NotFound):
+        attempts.submit(other.id, attempt.id, now=T0, grace_seconds=GRACE)
+
+
+def test_editing_the_bank_later_never_changes_a_past_grade(db, make_user, small_bank, tmp_path):
+    from quizbank.services.bank_loading import load_banks
+    from tests.conftest import small_bank_yaml
+
+    trainee = make_user()
+    attempt = start(trainee)
+    attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=1), grace_seconds=GRACE)
+    before = (db.session.get(Attempt, attempt.id).score, [i.question_version_id for i in attempt.items])
+    path = tmp_path / "tst.yaml"
+    path.write_text(small_bank_yaml().replace("Because of reason", "Revised reason"))
+    report = load_banks([path])
+    assert len(report.updated) == 9
+    reloaded = db.session.get(Attempt, attempt.id)
+    assert (reloaded.score, [i.question_version_id for i in reloaded.items]) == before
+    assert progress.review(trainee.id, attempt.id).items[0].explanation.startswith("Because of reason")
