@@ -18,6 +18,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app quizbank load-banks
+	$(BIN)/flask --app app quizbank seed-track
 	$(BIN)/flask --app app quizbank seed-demo
 	$(BIN)/flask --app app run --host 127.0.0.1 --port 5000
 

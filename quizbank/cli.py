@@ -80,3 +80,27 @@ def seed_demo_command() -> None:
     click.echo("Demo sign-ins (change them before any real use):")
     for account in DEMO_ACCOUNTS:
         click.echo(f"  {account.role.value:<10} {account.email:<28} {account.password}")
+
+
+@group.command("seed-track")
+def seed_track_command() -> None:
+    """Create the default certification track over the bundled modules (idempotent)."""
+    from quizbank.services.tracks import seed_default_track
+
+    try:
+        track = seed_default_track()
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"Created track {track.code}." if track else "The default track exists already.")
+
+
+@group.command("close-expired")
+def close_expired_command() -> None:
+    """Grade every attempt left open past its deadline (run it from cron, or let trainees' visits do it)."""
+    from flask import current_app
+
+    from quizbank.models import utcnow
+    from quizbank.services.attempts import close_expired
+
+    closed = close_expired(now=utcnow(), grace_seconds=int(current_app.config["ATTEMPT_GRACE_SECONDS"]))
+    click.echo(f"{closed} expired attempt(s) graded.")

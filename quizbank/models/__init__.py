@@ -3,11 +3,45 @@
 from .attempt import Attempt, AttemptItem, AttemptStatus, ExtraAttempt
 from .audit import AuditEvent
 from .bank import Competency, Module, Question, QuestionVersion, VersionStatus
+from .certification import (
+    Certificate,
+    CertificateState,
+    HoursEntry,
+    HoursKind,
+    SignOffOutcome,
+    SkillSignOff,
+    Track,
+    TrackModule,
+    TrackSkill,
+)
 from .types import utcnow
 from .user import Cohort, CohortMembership, Invitation, LoginSession, Role, User
 
 __all__ = [
-    "Attempt", "AttemptItem", "AttemptStatus", "AuditEvent", "Cohort", "CohortMembership", "Competency",
-    "ExtraAttempt", "Invitation", "LoginSession", "Module", "Question", "QuestionVersion", "Role", "User",
-    "VersionStatus", "utcnow",
+    "Attempt",
+    "AttemptItem",
+    "AttemptStatus",
+    "AuditEvent",
+    "Certificate",
+    "CertificateState",
+    "Cohort",
+    "CohortMembership",
+    "Competency",
+    "ExtraAttempt",
+    "HoursEntry",
+    "HoursKind",
+    "Invitation",
+    "LoginSession",
+    "Module",
+    "Question",
+    "QuestionVersion",
+    "Role",
+    "SignOffOutcome",
+    "SkillSignOff",
+    "Track",
+    "TrackModule",
+    "TrackSkill",
+    "User",
+    "VersionStatus",
+    "utcnow",
 ]

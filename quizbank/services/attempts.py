@@ -29,6 +29,7 @@ from quizbank.models import (
     VersionStatus,
 )
 
+from . import certification
 from .question_versions import draft_of
 from .unit_of_work import write_transaction
 
@@ -224,6 +225,9 @@ def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
         "failed_rules": list(score.failed_rules),
     }
     db.session.flush()
+    if score.passed:
+        # The pass that completes a track certifies in this same transaction.
+        certification.reconcile(attempt.user_id, now)
     return True
 
 

@@ -1,0 +1,225 @@
+"""Certification use cases: awarding, renewing, granting, suspending, revoking, reinstating, verifying."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from quizbank.domain import certification as rules_domain
+from quizbank.domain.certification import StoredState, TrackRules, TraineeRecord
+from quizbank.errors import Conflict, DomainError, NotFound
+from quizbank.extensions import db
+from quizbank.models import (
+    Attempt,
+    Certificate,
+    CertificateState,
+    HoursEntry,
+    HoursKind,
+    Module,
+    SignOffOutcome,
+    SkillSignOff,
+    Track,
+    TrackSkill,
+    User,
+)
+
+from . import audit
+from .unit_of_work import write_transaction
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
+
+
+def expiring_window() -> timedelta:
+    return timedelta(days=int(current_app.config["CERT_EXPIRING_WINDOW_DAYS"]))
+
+
+def track_rules(track: Track) -> TrackRules:
+    return TrackRules(
+        required_modules=tuple(m.code for m in track.modules),
+        required_skills=tuple(s.code for s in track.skills),
+        supervised_hours=track.supervised_hours,
+        validity_days=round(track.validity_months * 365.25 / 12),
+        renewal_modules=tuple(track.renewal_module_codes or ()),
+        renewal_ce_hours=track.renewal_ce_hours,
+    )
+
+
+def current_certificate(user_id: int, track_id: int) -> Certificate | None:
+    return db.session.scalar(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.track_id == track_id, Certificate.is_current.is_(True)))
+
+
+def trainee_record(user_id: int, track: Track) -> TraineeRecord:
+    passes: dict[str, list[datetime]] = defaultdict(list)
+    for code, when in db.session.execute(
+        select(Module.code, Attempt.submitted_at).join(Module, Module.id == Attempt.module_id)
+        .where(Attempt.user_id == user_id, Attempt.passed.is_(True))
+    ):
+        passes[code].append(when)
+    signoffs: dict[str, list] = defaultdict(list)  # type: ignore[type-arg]
+    for code, observed in db.session.execute(
+        select(TrackSkill.code, SkillSignOff.observed_on).join(TrackSkill, TrackSkill.id == SkillSignOff.skill_id)
+        .where(SkillSignOff.user_id == user_id, TrackSkill.track_id == track.id,
+               SkillSignOff.outcome == SignOffOutcome.PASSED)
+    ):
+        signoffs[code].append(observed)
+    supervised = db.session.scalar(select(func.coalesce(func.sum(HoursEntry.hours), 0.0)).where(
+        HoursEntry.user_id == user_id, HoursEntry.kind == HoursKind.SUPERVISED)) or 0.0
+    ce = [(d, h) for d, h in db.session.execute(select(HoursEntry.done_on, HoursEntry.hours).where(
+        HoursEntry.user_id == user_id, HoursEntry.kind == HoursKind.CONTINUING_EDUCATION))]
+    cert = current_certificate(user_id, track.id)
+    current = None
+    if cert is not None and cert.state is not CertificateState.RENEWED:
+        current = rules_domain.CurrentCertificate(cert.issued_at, cert.expires_at, StoredState(cert.state.value))
+    return TraineeRecord(dict(passes), dict(signoffs), float(supervised), ce, current)
+
+
+def _new_reference(now: datetime) -> str:
+    while True:
+        reference = f"QB-{now:%y}-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
+        if not db.session.scalar(select(Certificate.id).where(Certificate.reference == reference)):
+            return reference
+
+
+def _issue(user_id: int, track: Track, issued_at: datetime, expires_at: datetime, *,
+           renewed_from: Certificate | None = None, override_reason: str = "") -> Certificate | None:
+    """Inserts the new current certificate in a savepoint; None if a concurrent request got there first."""
+    session = db.session()
+    try:
+        with session.begin_nested():
+            if renewed_from is not None:
+                renewed_from.is_current = False
+                renewed_from.state = CertificateState.RENEWED
+                renewed_from.state_changed_at = issued_at
+                session.flush()
+            certificate = Certificate(
+                user_id=user_id, track_id=track.id, verification_code=secrets.token_urlsafe(24),
+                reference=_new_reference(issued_at), state=CertificateState.ACTIVE, is_current=True,
+                issued_at=issued_at, expires_at=expires_at, renewed_from_id=renewed_from.id if renewed_from else None,
+                override_reason=override_reason,
+            )
+            session.add(certificate)
+            session.flush()
+    except IntegrityError:
+        return None
+    return certificate
+
+
+def reconcile(user_id: int, now: datetime, *, actor_id: int | None = None) -> list[Certificate]:
+    """Awards or renews what the trainee's record now earns, inside the caller's transaction."""
+    issued = []
+    tracks = db.session.scalars(select(Track).where(Track.active.is_(True))
+                                .options(selectinload(Track.modules), selectinload(Track.skills)))
+    window = expiring_window()
+    for track in tracks:
+        rules = track_rules(track)
+        record = trainee_record(user_id, track)
+        if rules_domain.should_award(rules, record):
+            start, end = rules_domain.first_period(rules, now)
+            cert = _issue(user_id, track, start, end)
+            action, summary = "certificate.award", "awarded automatically: every requirement met"
+        elif rules_domain.renewal_due(rules, record, now, window):
+            start, end = rules_domain.renewed_period(rules, record, now)
+            cert = _issue(user_id, track, start, end, renewed_from=current_certificate(user_id, track.id))
+            action, summary = "certificate.renew", "renewed: refresher passed and CE hours logged"
+        else:
+            continue
+        if cert is not None:
+            audit.record(actor_id, action, "certificate", cert.id, f"{track.name} {cert.reference}: {summary}",
+                         after={"reference": cert.reference, "expires_at": cert.expires_at.isoformat()})
+            issued.append(cert)
+    return issued
+
+
+def _certificate(certificate_id: int) -> Certificate:
+    cert = db.session.get(Certificate, certificate_id)
+    if cert is None:
+        raise NotFound("No such certificate.")
+    return cert
+
+
+def _require_reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("A reason is required; it is kept in the audit trail.")
+    return reason[:500]
+
+
+def grant(*, actor_id: int, user_id: int, track_id: int, reason: str, now: datetime) -> Certificate:
+    """An admin's override: certifies the trainee whatever the requirements say, with a mandatory reason."""
+    reason = _require_reason(reason)
+    with write_transaction():
+        track = db.session.get(Track, track_id)
+        user = db.session.get(User, user_id)
+        if track is None or user is None:
+            raise NotFound("No such trainee or track.")
+        existing = current_certificate(user_id, track_id)
+        if existing is not None and existing.state is CertificateState.ACTIVE and existing.expires_at > now:
+            raise Conflict(f"{user.name} already holds a current {track.name} certificate ({existing.reference}).")
+        if existing is not None:
+            existing.is_current = False
+            db.session.flush()
+        start, end = rules_domain.first_period(track_rules(track), now)
+        cert = _issue(user_id, track, start, end, override_reason=reason)
+        if cert is None:
+            raise Conflict("A certificate was issued at the same moment; reload to see it.")
+        audit.record(actor_id, "certificate.grant", "certificate", cert.id,
+                     f"granted {track.name} to {user.email} ({cert.reference}): {reason}",
+                     after={"reference": cert.reference, "reason": reason})
+    return cert
+
+
+def change_state(*, actor_id: int, certificate_id: int, to: CertificateState, reason: str,
+                 now: datetime) -> Certificate:
+    """Suspend, revoke or reinstate; each with a reason, each in the audit trail, visible at once."""
+    reason = _require_reason(reason)
+    allowed = {
+        CertificateState.SUSPENDED: {CertificateState.ACTIVE},
+        CertificateState.REVOKED: {CertificateState.ACTIVE, CertificateState.SUSPENDED},
+        CertificateState.ACTIVE: {CertificateState.SUSPENDED, CertificateState.REVOKED},
+    }
+    with write_transaction():
+        cert = _certificate(certificate_id)
+        if not cert.is_current or cert.state not in allowed.get(to, set()):
+            raise Conflict(f"A {cert.state.value} certificate cannot become {to.value}.")
+        before = cert.state.value
+        cert.state = to
+        cert.state_changed_at = now
+        cert.state_reason = reason
+        action = {CertificateState.SUSPENDED: "suspend", CertificateState.REVOKED: "revoke",
+                  CertificateState.ACTIVE: "reinstate"}[to]
+        audit.record(actor_id, f"certificate.{action}", "certificate", cert.id, f"{cert.reference}: {reason}",
+                     before={"state": before}, after={"state": to.value, "reason": reason})
+    return cert
+
+
+@dataclass(frozen=True)
+class Verification:
+    holder: str
+    track: str
+    status: str
+    reference: str
+    issued_at: datetime
+    expires_at: datetime
+    changed_at: datetime | None
+
+
+def verify(code: str, now: datetime) -> Verification | None:
+    """What the public may see of a certificate: the holder's name, the track, the status and dates."""
+    if not code or len(code) > 64:
+        return None
+    row = db.session.execute(
+        select(Certificate, User.name, Track.name).join(User, User.id == Certificate.user_id)
+        .join(Track, Track.id == Certificate.track_id).where(Certificate.verification_code == code)).first()
+    if row is None:
+        return None
+    cert, holder, track = row
+    word = rules_domain.public_status(cert.state.value, cert.expires_at, now, expiring_window())
+    return Verification(holder, track, word, cert.reference, cert.issued_at, cert.expires_at, cert.state_changed_at)
