@@ -223,3 +223,33 @@ def verify(code: str, now: datetime) -> Verification | None:
     cert, holder, track = row
     word = rules_domain.public_status(cert.state.value, cert.expires_at, now, expiring_window())
     return Verification(holder, track, word, cert.reference, cert.issued_at, cert.expires_at, cert.state_changed_at)
+
+
+@dataclass(frozen=True)
+class TrackProgress:
+    track: Track
+    status: rules_domain.Status
+    requirements: list[rules_domain.Requirement]
+    renewal: list[rules_domain.Requirement]
+    certificate: Certificate | None
+
+
+def progress_of(user_id: int, now: datetime) -> list[TrackProgress]:
+    """Each active track with what the trainee has met, what remains, and the current certificate."""
+    result = []
+    for track in db.session.scalars(select(Track).where(Track.active.is_(True)).order_by(Track.name)
+                                    .options(selectinload(Track.modules), selectinload(Track.skills))):
+        rules = track_rules(track)
+        record = trainee_record(user_id, track)
+        result.append(TrackProgress(
+            track, rules_domain.status(record, now, expiring_window()), rules_domain.requirements(rules, record),
+            rules_domain.renewal_requirements(rules, record), current_certificate(user_id, track.id)))
+    return result
+
+
+def owned_certificate(user_id: int, certificate_id: int) -> Certificate:
+    cert = db.session.scalar(select(Certificate).where(Certificate.id == certificate_id,
+                                                       Certificate.user_id == user_id))
+    if cert is None:
+        raise NotFound("There is no such certificate.")
+    return cert

@@ -34,6 +34,7 @@ class TrackSpec:
     supervised_hours: float = 0.0
     renewal_module_codes: tuple[str, ...] = ()
     renewal_ce_hours: float = 0.0
+    active: bool = True
 
 
 def all_tracks() -> list[Track]:
@@ -71,6 +72,7 @@ def save_track(spec: TrackSpec, *, actor_id: int | None, track_id: int | None = 
         track.validity_months, track.supervised_hours = spec.validity_months, spec.supervised_hours
         track.renewal_module_codes = list(spec.renewal_module_codes)
         track.renewal_ce_hours = spec.renewal_ce_hours
+        track.active = spec.active
         track.modules = modules
         existing = {s.code: s for s in track.skills}
         wanted = dict(spec.skills)

@@ -6,6 +6,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import certification_views  # noqa: F401 - registers its routes on the admin blueprint
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .instructor.views import bp as instructor_bp

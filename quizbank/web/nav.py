@@ -8,9 +8,11 @@ from flask_login import current_user
 from quizbank.models import Role
 
 NAV = {
-    Role.TRAINEE: [("trainee.dashboard", "Dashboard")],
-    Role.INSTRUCTOR: [("instructor.home", "Question bank")],
-    Role.ADMIN: [("admin.home", "Overview"), ("admin.users", "Users"), ("admin.cohorts", "Cohorts")],
+    Role.TRAINEE: [("trainee.dashboard", "Dashboard"), ("trainee.certification_progress", "Certification")],
+    Role.INSTRUCTOR: [("instructor.home", "Question bank"), ("instructor.trainees", "Trainees")],
+    Role.ADMIN: [("admin.home", "Overview"), ("admin.certification_dashboard", "Certification"),
+                 ("admin.users", "Users"), ("admin.cohorts", "Cohorts"), ("admin.track_list", "Tracks"),
+                 ("admin.audit", "Audit log")],
 }
 
 

@@ -1,12 +1,16 @@
-"""Pages anyone may open."""
+"""Pages anyone may open: the start page and certificate verification."""
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+import time
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from quizbank.services import certification
 from quizbank.web.authz import home_endpoint
+from quizbank.web.clock import now
 
 bp = Blueprint("public", __name__)
 
@@ -16,3 +20,50 @@ def index() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user.role)))
     return render_template("public/index.html")
+
+
+@bp.get("/verify")
+def verify_form() -> str | Response:
+    code = request.args.get("code", "").strip()
+    if code:
+        return redirect(url_for("public.verify", code=code))
+    return render_template("public/verify_form.html")
+
+
+def _answer_in_constant_time(started: float, response):  # type: ignore[no-untyped-def]
+    # Found and unknown codes answer after the same floor, so timing tells nothing about which it was.
+    floor = float(current_app.config.get("VERIFY_MIN_SECONDS", 0.08))
+    remaining = floor - (time.perf_counter() - started)
+    if remaining > 0:
+        time.sleep(remaining)
+    return response
+
+
+@bp.get("/verify/<code>")
+def verify(code: str) -> Response:
+    started = time.perf_counter()
+    as_json = code.endswith(".json")
+    code = code.removesuffix(".json")
+    found = certification.verify(code, now())
+    if as_json:
+        if found is None:
+            body, status = jsonify(found=False, message="not found"), 404
+        else:
+            body, status = jsonify(
+                found=True, holder=found.holder, track=found.track, status=found.status, reference=found.reference,
+                issued_at=found.issued_at.isoformat(), expires_at=found.expires_at.isoformat(),
+                status_changed_at=found.changed_at.isoformat() if found.changed_at else None,
+            ), 200
+        return _answer_in_constant_time(started, (body, status))
+    if found is None:
+        page = render_template("public/verify.html", found=None, code=code), 404
+    else:
+        page = render_template("public/verify.html", found=found, code=code)
+    return _answer_in_constant_time(started, page)
+
+
+@bp.get("/healthz")
+def health() -> Response:
+    return jsonify(ok=True)
+
+

@@ -115,3 +115,10 @@ def result(attempt_id: int) -> str | Response:
         return redirect(url_for("trainee.overview", attempt_id=attempt_id))
     reviewed = progress.review(current_user.id, attempt_id)
     return render_template("trainee/result.html", review=reviewed, attempt=reviewed.attempt)
+
+
+@bp.get("/certification")
+def certification_progress() -> str:
+    from quizbank.services import certification
+
+    return render_template("trainee/certification.html", tracks=certification.progress_of(current_user.id, now()))
