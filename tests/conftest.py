@@ -18,6 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from quizbank import create_app
 from quizbank.config import normalise_database_url
@@ -171,6 +172,41 @@ def login_as(make_user: Callable[..., object], login: Callable[..., object]) -> 
     return _login_as
 
 
+@pytest.fixture(scope="session")
+def scratch_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[[str], str]]:
+    """Makes databases of their own that real servers and threads commit to (not the rolled-back one).
+
+    On SQLite a file per name; on PostgreSQL a database per name beside the test database, dropped after.
+    """
+    test_url = os.environ.get("QUIZBANK_TEST_DATABASE_URL", "")
+    created: list[str] = []
+    folder = tmp_path_factory.mktemp("scratch")
+    admin_url = make_url(normalise_database_url(test_url)) if test_url.startswith("postgres") else None
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT") if admin_url is not None else None
+
+    def _make(name: str) -> str:
+        if engine is None or admin_url is None:
+            return f"sqlite:///{folder / (name + '.sqlite')}"
+        database = f"quizbank_{name}_{os.getpid()}"
+        with engine.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{database}"'))
+        created.append(database)
+        return admin_url.set(database=database).render_as_string(hide_password=False)
+
+    yield _make
+    if engine is not None:
+        with engine.connect() as conn:
+            for database in created:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def scratch_database_url(scratch_databases: Callable[[str], str]) -> str:
+    """The live server's database."""
+    return scratch_databases("live")
+
 SMALL_BANK = """
 module:
   code: TST
@@ -249,31 +285,44 @@ def small_bank(db: object, tmp_path: Path) -> str:
     return "TST"
 
 
+def answer_form(item: object, wrong: bool = False) -> dict[str, list[str]]:
+    """The form a trainee would post to answer `item` (an AttemptItem) correctly, or wrongly."""
+    from quizbank.services.question_versions import draft_of
+
+    draft = draft_of(item.version)  # type: ignore[attr-defined]
+    order = item.display_order  # type: ignore[attr-defined]
+    qtype = draft.qtype.value
+    if qtype in ("single", "truefalse", "multiple"):
+        keys = {o.id for o in draft.keys}
+        chosen = [str(i) for i, oid in enumerate(order) if (oid in keys) != wrong]
+        return {"choice": chosen if qtype == "multiple" else chosen[:1]}
+    if qtype == "ordering":
+        ids = [o.id for o in draft.options]
+        return {f"pos_{i}": [str(len(ids) - ids.index(oid) if wrong else ids.index(oid) + 1)]
+                for i, oid in enumerate(order)}
+    if qtype == "matching":
+        return {f"match_{i}": [str((order.index(p.id) + 1) % len(order) if wrong else order.index(p.id))]
+                for i, p in enumerate(draft.pairs)}
+    return {"number": ["99" if wrong else "19"]}
+
+
 def answer_everything_correctly(client: FlaskClient, attempt_id: int, wrong: bool = False) -> None:
-    """Answers each item of an attempt through the pages, reading the correct choice from the stored key."""
+    """Answers each item of an attempt through the pages."""
     from quizbank.extensions import db as database
     from quizbank.models import AttemptItem
-    from quizbank.services.question_versions import draft_of
 
     items = database.session.query(AttemptItem).filter_by(attempt_id=attempt_id).order_by(AttemptItem.position)
     for item in items.all():
-        draft = draft_of(item.version)
-        order = item.display_order
-        qtype = draft.qtype.value
-        data: dict[str, object] = {"go": "next"}
-        if qtype in ("single", "truefalse", "multiple"):
-            keys = {o.id for o in draft.options if o.correct}
-            chosen = [str(i) for i, oid in enumerate(order) if (oid in keys) != wrong]
-            data["choice"] = chosen if qtype == "multiple" else chosen[:1]
-        elif qtype == "ordering":
-            correct = [o.id for o in draft.options]
-            for i, oid in enumerate(order):
-                data[f"pos_{i}"] = str(len(correct) - correct.index(oid) if wrong else correct.index(oid) + 1)
-        elif qtype == "matching":
-            for i, pair in enumerate(draft.pairs):
-                target = order.index(pair.id)
-                data[f"match_{i}"] = str((target + 1) % len(order) if wrong else target)
-        elif qtype == "numeric":
-            data["number"] = "99" if wrong else "19"
-        response = client.post(f"/trainee/attempts/{attempt_id}/q/{item.position}", data=data)
+        response = client.post(f"/trainee/attempts/{attempt_id}/q/{item.position}",
+                               data={"go": "next", **answer_form(item, wrong)})
         assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def answer_through_service(user_id: int, attempt_id: int, now: object, wrong: bool = False) -> None:
+    from quizbank.extensions import db as database
+    from quizbank.models import AttemptItem
+    from quizbank.services import attempts
+
+    for item in database.session.query(AttemptItem).filter_by(attempt_id=attempt_id).all():
+        attempts.save_answer(user_id, attempt_id, item.position, answer_form(item, wrong), flagged=False,
+                             now=now, grace_seconds=30)  # type: ignore[arg-type]

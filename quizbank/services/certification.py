@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -112,8 +112,27 @@ def _issue(user_id: int, track: Track, issued_at: datetime, expires_at: datetime
     return certificate
 
 
+RECONCILE_LOCK_NAMESPACE = 0x51B0  # keeps our advisory locks apart from anyone else's
+
+
+def _serialise_per_trainee(user_id: int) -> None:
+    """A transaction-scoped lock per trainee. PostgreSQL: an advisory lock (a row lock on users would
+    deadlock against the key-share locks that foreign-key checks already hold); SQLite: BEGIN IMMEDIATE
+    has serialised writers already."""
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:namespace, :key)"),
+                        {"namespace": RECONCILE_LOCK_NAMESPACE, "key": user_id})
+
+
 def reconcile(user_id: int, now: datetime, *, actor_id: int | None = None) -> list[Certificate]:
-    """Awards or renews what the trainee's record now earns, inside the caller's transaction."""
+    """Awards or renews what the trainee's record now earns, inside the caller's transaction.
+
+    Reconciliations of one trainee run one after the other: two grades finishing at once would otherwise
+    each miss the other's uncommitted pass and nobody would be certified. The second, once it holds the
+    lock, sees the first's committed pass (READ COMMITTED reads per statement).
+    """
+    _serialise_per_trainee(user_id)
     issued = []
     tracks = db.session.scalars(select(Track).where(Track.active.is_(True))
                                 .options(selectinload(Track.modules), selectinload(Track.skills)))

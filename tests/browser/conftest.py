@@ -16,10 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
-from quizbank.config import normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("QUIZBANK_CHROMIUM", "/usr/bin/chromium")
@@ -35,28 +31,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    test_url = os.environ.get("QUIZBANK_TEST_DATABASE_URL", "")
-    if not test_url.startswith(("postgres", "postgresql")):
-        yield f"sqlite:///{tmp_path_factory.mktemp('live') / 'live.sqlite'}"
-        return
-    admin_url = make_url(normalise_database_url(test_url))
-    name = f"quizbank_live_{os.getpid()}"
-    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield admin_url.set(database=name).render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
-
-
-@pytest.fixture(scope="session")
-def server_env(server_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+def server_env(scratch_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("QUIZBANK_")}
     env.update(
-        QUIZBANK_DATABASE_URL=server_database_url,
+        QUIZBANK_DATABASE_URL=scratch_database_url,
         QUIZBANK_SECRET_KEY=secrets.token_hex(16),
         QUIZBANK_LOGIN_LIMIT_PER_ACCOUNT="1000 per minute",
         QUIZBANK_LOGIN_LIMIT_PER_ADDRESS="1000 per minute",

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from quizbank.errors import Conflict, DomainError
 from quizbank.models import AuditEvent, Certificate, CertificateState, HoursKind, SignOffOutcome, TrackSkill
 from quizbank.services import attempts, certification, practicals, tracks
+from tests.conftest import answer_through_service
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -23,26 +24,8 @@ def track(db, small_bank):  # type: ignore[no-untyped-def]
 
 
 def pass_module(trainee, at=T0):  # type: ignore[no-untyped-def]
-    from quizbank.extensions import db as database
-    from quizbank.models import AttemptItem
-    from quizbank.services.question_versions import draft_of
-
     attempt = attempts.start_attempt(trainee.id, "TST", now=at, grace_seconds=30)
-    for item in database.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)):
-        draft = draft_of(item.version)
-        order = item.display_order
-        qtype = draft.qtype.value
-        form: dict[str, list[str]] = {}
-        if qtype in ("single", "truefalse", "multiple"):
-            form["choice"] = [str(i) for i, oid in enumerate(order) if oid in {o.id for o in draft.keys}]
-        elif qtype == "ordering":
-            ids = [o.id for o in draft.options]
-            form = {f"pos_{i}": [str(ids.index(oid) + 1)] for i, oid in enumerate(order)}
-        elif qtype == "matching":
-            form = {f"match_{i}": [str(order.index(p.id))] for i, p in enumerate(draft.pairs)}
-        else:
-            form["number"] = ["19"]
-        attempts.save_answer(trainee.id, attempt.id, item.position, form, flagged=False, now=at, grace_seconds=30)
+    answer_through_service(trainee.id, attempt.id, at)
     attempts.submit(trainee.id, attempt.id, now=at + timedelta(minutes=1), grace_seconds=30)
     return attempt
 
