@@ -73,9 +73,12 @@ def load_banks_command(files: tuple[str, ...]) -> None:
 @group.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo cohort: one admin, one instructor, three trainees (idempotent)."""
-    from quizbank.services.demo import DEMO_ACCOUNTS, DEMO_COHORT, seed_demo
+    from quizbank.services.demo import DEMO_ACCOUNTS, DEMO_COHORT, seed_demo, seed_demo_certificates
 
     created = seed_demo()
+    certificates = seed_demo_certificates()
+    if certificates:
+        click.echo(f"{certificates} demo certificate(s) issued (one of them expiring soon).")
     click.echo(f"{DEMO_COHORT}: {len(created)} account(s) created, {len(DEMO_ACCOUNTS) - len(created)} already there.")
     click.echo("Demo sign-ins (change them before any real use):")
     for account in DEMO_ACCOUNTS:

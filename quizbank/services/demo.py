@@ -33,6 +33,34 @@ DEMO_ACCOUNTS = (
 )
 
 
+# Demo certificates: (email, days ago it was issued). 36-month validity: ~35 months ago is expiring soon.
+DEMO_CERTIFICATES = (("trainee2@demo.quizbank", 200), ("trainee3@demo.quizbank", 1065))
+
+
+def seed_demo_certificates() -> int:
+    """Gives two demo trainees a certificate of the default track (one fresh, one expiring); idempotent."""
+    from datetime import timedelta
+
+    from quizbank.models import Certificate, Track, utcnow
+
+    from .certification import grant
+    from .tracks import DEFAULT_TRACK_CODE
+
+    track = db.session.scalar(select(Track).where(Track.code == DEFAULT_TRACK_CODE))
+    admin = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0].email))
+    if track is None or admin is None:
+        return 0
+    made = 0
+    for email, days_ago in DEMO_CERTIFICATES:
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None or db.session.scalar(select(Certificate.id).where(Certificate.user_id == user.id)):
+            continue
+        grant(actor_id=admin.id, user_id=user.id, track_id=track.id, reason="Demo data",
+              now=utcnow() - timedelta(days=days_ago))
+        made += 1
+    return made
+
+
 def seed_demo() -> list[DemoAccount]:
     """Creates the demo accounts and cohort when missing; leaves existing ones (and their passwords) alone."""
     created: list[DemoAccount] = []

@@ -56,6 +56,7 @@ def live_server(server_env: dict[str, str]) -> Iterator[str]:
     """The app under gunicorn on 127.0.0.1, with the bundled banks and the demo cohort loaded."""
     flask_cli(server_env, "db", "upgrade")
     flask_cli(server_env, "quizbank", "load-banks")
+    flask_cli(server_env, "quizbank", "seed-track")
     flask_cli(server_env, "quizbank", "seed-demo")
     port = _free_port()
     process = subprocess.Popen(
