@@ -44,11 +44,14 @@ def check_bank_command(files: tuple[str, ...]) -> None:
     paths = [Path(f) for f in files] or bundled_bank_paths()
     sources, problems = read_sources(paths)
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(f"{problem}" + (" (warning)" if problem.severity == "warning" else ""))
     count = sum(len(s.drafts) for s in sources)
-    if problems:
-        raise click.ClickException(f"{len(problems)} problem(s) in {len(paths)} file(s)")
-    click.echo(f"{len(paths)} file(s), {count} questions: no problems.")
+    errors = sum(1 for p in problems if p.severity == "error")
+    if errors:
+        raise click.ClickException(f"{errors} problem(s) in {len(paths)} file(s)")
+    warnings = len(problems) - errors
+    click.echo(f"{len(paths)} file(s), {count} questions: no problems" + (f", {warnings} warning(s)." if warnings
+                                                                          else "."))
 
 
 @group.command("load-banks")

@@ -84,8 +84,10 @@ def _blueprint_problems(module: ModuleSpec, available: Counter[str], where: str)
         if code not in codes:
             problems.append(Problem(f"blueprint names {code}, which is not a competency of {module.code}", None, where))
         elif available[code] < count:
+            # A warning: questions written in the browser may still fill it; quizzes refuse until they do.
             problems.append(Problem(
-                f"blueprint asks for {count} items of {code} but the bank has only {available[code]}", None, where))
+                f"blueprint asks for {count} items of {code} but the bank has only {available[code]}", None, where,
+                severity="warning"))
     if total != module.form_length:
         problems.append(Problem(f"blueprint sums to {total}, but form_length is {module.form_length}", None, where))
     return problems

@@ -32,69 +32,72 @@ def _distinct_options(draft: QuestionDraft) -> list[Problem]:
     seen: set[str] = set()
     for option in draft.options:
         if not option.text.strip():
-            problems.append(Problem("an option is empty"))
+            problems.append(Problem("an option is empty", field="options"))
         key = _norm(option.text)
         if key in seen:
-            problems.append(Problem(f"option repeated: {option.text!r}"))
+            problems.append(Problem(f"option repeated: {option.text!r}", field="options"))
         seen.add(key)
         if _BANNED_OPTIONS.search(option.text):
-            problems.append(Problem(f"avoid 'all/none of the above' options: {option.text!r}"))
+            problems.append(Problem(f"avoid 'all/none of the above' options: {option.text!r}", field="options"))
     return problems
 
 
 def _validate_single(draft: QuestionDraft) -> list[Problem]:
     problems = _distinct_options(draft)
     if len(draft.options) < 2:
-        problems.append(Problem("a single-answer question needs at least two options"))
+        problems.append(Problem("a single-answer question needs at least two options", field="options"))
     if len(draft.keys) != 1:
-        problems.append(Problem(f"a single-answer question needs exactly one key, found {len(draft.keys)}"))
+        found = len(draft.keys)
+        problems.append(Problem(f"a single-answer question needs exactly one key, found {found}", field="options"))
     return problems
 
 
 def _validate_multiple(draft: QuestionDraft) -> list[Problem]:
     problems = _distinct_options(draft)
     if len(draft.options) < 3:
-        problems.append(Problem("a multiple-response question needs at least three options"))
+        problems.append(Problem("a multiple-response question needs at least three options", field="options"))
     if len(draft.keys) < 1:
-        problems.append(Problem("a multiple-response question needs at least one key"))
+        problems.append(Problem("a multiple-response question needs at least one key", field="options"))
     return problems
 
 
 def _validate_true_false(draft: QuestionDraft) -> list[Problem]:
     ids = sorted(o.id for o in draft.options)
     if ids != ["false", "true"] or len(draft.keys) != 1:
-        return [Problem("a true/false question needs the options 'true' and 'false' with exactly one key")]
+        return [Problem("a true/false question needs the options 'true' and 'false' with exactly one key",
+                        field="answer")]
     return []
 
 
 def _validate_ordering(draft: QuestionDraft) -> list[Problem]:
     problems = _distinct_options(draft)
     if len(draft.options) < 2:
-        problems.append(Problem("an ordering question needs at least two steps"))
+        problems.append(Problem("an ordering question needs at least two steps", field="options"))
     return problems
 
 
 def _validate_matching(draft: QuestionDraft) -> list[Problem]:
     problems: list[Problem] = []
     if len(draft.pairs) < 2:
-        problems.append(Problem("a matching question needs at least two pairs"))
+        problems.append(Problem("a matching question needs at least two pairs", field="pairs"))
     lefts = [_norm(p.left) for p in draft.pairs]
     rights = [_norm(p.right) for p in draft.pairs]
     if len(set(lefts)) != len(lefts):
-        problems.append(Problem("matching prompts (left side) must be distinct"))
+        problems.append(Problem("matching prompts (left side) must be distinct", field="pairs"))
     if len(set(rights)) != len(rights):
-        problems.append(Problem("matching answers (right side) must be distinct"))
+        problems.append(Problem("matching answers (right side) must be distinct", field="pairs"))
     if any(not p.left.strip() or not p.right.strip() for p in draft.pairs):
-        problems.append(Problem("a matching pair has an empty side"))
+        problems.append(Problem("a matching pair has an empty side", field="pairs"))
     return problems
 
 
 def _validate_numeric(draft: QuestionDraft) -> list[Problem]:
     key = draft.numeric
     if key is None:
-        return [Problem("a numeric question needs an answer")]
+        return [Problem("a numeric question needs an answer", field="numeric")]
     if not math.isfinite(key.value) or not math.isfinite(key.tolerance) or key.tolerance < 0:
-        return [Problem("a numeric answer and its tolerance must be finite, the tolerance not negative")]
+        return [Problem("a numeric answer and its tolerance must be finite, the tolerance not negative",
+                        field="numeric")]
     return []
 
 
@@ -163,15 +166,15 @@ def validate(draft: QuestionDraft, *, for_review: bool = True) -> list[Problem]:
     """Problems that stop a question being used. `for_review` adds what publishing needs."""
     problems: list[Problem] = []
     if not draft.stem.strip():
-        problems.append(Problem("the stem is empty"))
+        problems.append(Problem("the stem is empty", field="stem"))
     problems.extend(REGISTRY[draft.qtype].validate(draft))
     if for_review:
         if not draft.explanation.strip():
-            problems.append(Problem("an explanation is required"))
+            problems.append(Problem("an explanation is required", field="explanation"))
         if not any(r.strip() for r in draft.references):
-            problems.append(Problem("at least one reference is required"))
+            problems.append(Problem("at least one reference is required", field="references"))
         if not draft.competency:
-            problems.append(Problem("a competency is required"))
+            problems.append(Problem("a competency is required", field="competency"))
     return problems
 
 

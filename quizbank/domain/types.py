@@ -96,6 +96,7 @@ class Problem:
     line: int | None = None
     where: str = ""  # file name, element path or question id
     severity: str = "error"  # "error" refuses the item; "warning" only informs
+    field: str = ""  # the question field concerned (stem, options, pairs, numeric, explanation, …), if any
 
     def __str__(self) -> str:
         place = self.where

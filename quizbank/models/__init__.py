@@ -2,7 +2,7 @@
 
 from .attempt import Attempt, AttemptItem, AttemptStatus, ExtraAttempt
 from .audit import AuditEvent
-from .bank import Competency, Module, Question, QuestionVersion, VersionStatus
+from .bank import Competency, Image, Module, Question, QuestionVersion, ReviewComment, VersionStatus
 from .certification import (
     Certificate,
     CertificateState,
@@ -30,11 +30,13 @@ __all__ = [
     "ExtraAttempt",
     "HoursEntry",
     "HoursKind",
+    "Image",
     "Invitation",
     "LoginSession",
     "Module",
     "Question",
     "QuestionVersion",
+    "ReviewComment",
     "Role",
     "SignOffOutcome",
     "SkillSignOff",

@@ -44,8 +44,9 @@ class BankInvalid(DomainError):
 def load_banks(paths: Iterable[Path] | None = None) -> LoadReport:
     """Loads the bank files (the bundled ones by default) in one transaction: all or nothing."""
     sources, problems = read_sources(paths if paths is not None else bundled_bank_paths())
-    if problems:
-        raise BankInvalid([str(p) for p in problems])
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise BankInvalid([str(p) for p in errors])
     report = LoadReport()
     with write_transaction():
         for position, source in enumerate(sources):

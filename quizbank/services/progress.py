@@ -85,6 +85,7 @@ class AttemptPage:
     flagged: bool
     statuses: list[ItemStatus]
     seconds_left: int
+    image_sha: str | None = None
 
 
 def _is_answered(answer: dict | None) -> bool:  # type: ignore[type-arg]
@@ -103,8 +104,9 @@ def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) ->
     draft = _drafts([current.question_version_id])[current.question_version_id]
     shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
     statuses = [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i in items]
+    image = current.version.image
     return AttemptPage(attempt, position, shown, current.flagged, statuses,
-                       timing.seconds_left(now, attempt.deadline_at))
+                       timing.seconds_left(now, attempt.deadline_at), image.sha256 if image else None)
 
 
 def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:

@@ -9,7 +9,8 @@ from quizbank.models import Role
 
 NAV = {
     Role.TRAINEE: [("trainee.dashboard", "Dashboard"), ("trainee.certification_progress", "Certification")],
-    Role.INSTRUCTOR: [("instructor.home", "Question bank"), ("instructor.trainees", "Trainees")],
+    Role.INSTRUCTOR: [("instructor.home", "Coverage"), ("instructor.questions", "Questions"),
+                      ("instructor.trainees", "Trainees")],
     Role.ADMIN: [("admin.home", "Overview"), ("admin.certification_dashboard", "Certification"),
                  ("admin.users", "Users"), ("admin.cohorts", "Cohorts"), ("admin.track_list", "Tracks"),
                  ("admin.audit", "Audit log")],

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from quizbank.services import certification
+from quizbank.services import certification, images
 from quizbank.web.authz import home_endpoint
 from quizbank.web.clock import now
 
@@ -60,6 +60,21 @@ def verify(code: str) -> Response:
     else:
         page = render_template("public/verify.html", found=found, code=code)
     return _answer_in_constant_time(started, page)
+
+
+@bp.get("/media/<digest>")
+@login_required
+def image(digest: str) -> Response:
+    """A question image, served only as the type its content was verified to be."""
+    stored = images.image_by_hash(digest) if len(digest) == 64 else None
+    if stored is None:
+        abort(404)
+    response = make_response(stored.data)
+    response.headers["Content-Type"] = stored.media_type
+    response.headers["Content-Disposition"] = "inline"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 @bp.get("/healthz")
