@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate. Importing this package registers every table."""
 
-from .attempt import Attempt, AttemptItem, AttemptStatus, ExtraAttempt
+from .attempt import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, ItemChoice
 from .audit import AuditEvent
 from .bank import Competency, Image, Module, Question, QuestionVersion, ReviewComment, VersionStatus
 from .certification import (
@@ -32,6 +32,7 @@ __all__ = [
     "HoursKind",
     "Image",
     "Invitation",
+    "ItemChoice",
     "LoginSession",
     "Module",
     "Question",

@@ -81,10 +81,22 @@ class AttemptItem(db.Model):
     answer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     flagged: Mapped[bool] = mapped_column(default=False)
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    seconds_spent: Mapped[int] = mapped_column(default=0, server_default="0")
     score: Mapped[float | None] = mapped_column(Float)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     version: Mapped[QuestionVersion] = relationship()
+
+
+class ItemChoice(db.Model):
+    """One option a graded response chose: the normalised form item statistics aggregate in SQL."""
+
+    __tablename__ = "item_choices"
+    __table_args__ = (UniqueConstraint("attempt_item_id", "option_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_items.id", ondelete="CASCADE"))
+    option_id: Mapped[str] = mapped_column(String(32))
 
 
 class ExtraAttempt(db.Model):

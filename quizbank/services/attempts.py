@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from quizbank.domain import assembly, grading, presentation, timing
 from quizbank.domain.attempt_policy import may_start
-from quizbank.domain.types import ModuleRules, QuestionDraft
+from quizbank.domain.types import ModuleRules, QuestionDraft, QuestionType
 from quizbank.errors import Conflict, DomainError, NotFound
 from quizbank.extensions import db
 from quizbank.models import (
@@ -23,6 +23,7 @@ from quizbank.models import (
     AttemptStatus,
     Competency,
     ExtraAttempt,
+    ItemChoice,
     Module,
     Question,
     QuestionVersion,
@@ -154,8 +155,11 @@ class SaveResult:
     message: str = ""
 
 
+MAX_SECONDS_PER_SAVE = 900  # what a page reports as time spent is capped: it is the client's word
+
+
 def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str, Sequence[str]], *,
-                flagged: bool, now: datetime, grace_seconds: int) -> SaveResult:
+                flagged: bool, now: datetime, grace_seconds: int, seconds_spent: int = 0) -> SaveResult:
     """Stores one answer; past the deadline (plus grace) nothing is stored and the attempt is graded."""
     with write_transaction():
         attempt = owned_attempt(user_id, attempt_id)
@@ -177,6 +181,7 @@ def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str,
         item.answer = presentation.response_to_json(response)
         item.flagged = flagged
         item.saved_at = now
+        item.seconds_spent += max(0, min(seconds_spent, MAX_SECONDS_PER_SAVE))
     return SaveResult(True)
 
 
@@ -214,9 +219,14 @@ def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
                         module.competency_min_percent / 100)
     score = grading.grade([grading.GradableItem(i.position, drafts[i.question_version_id],
                                                 presentation.response_from_json(i.answer)) for i in items], rules)
+    choice_types = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE}
     for item, item_score in zip(items, score.items, strict=True):
-        item.score = item_score.score
-    attempt.points = score.total
+        item.score = round(item_score.score, 4)
+        if drafts[item.question_version_id].qtype in choice_types:
+            for option_id in dict.fromkeys(presentation.response_from_json(item.answer).selected):
+                db.session.add(ItemChoice(attempt_item_id=item.id, option_id=option_id))
+    # Rounded once here, so statistics group equal totals exactly on every database.
+    attempt.points = round(sum(i.score or 0.0 for i in items), 4)
     attempt.score = score.fraction
     attempt.passed = score.passed
     attempt.result = {

@@ -10,9 +10,18 @@
     if (status) status.textContent = text;
   }
 
+  // Seconds on this question since it was shown or last saved: sent with each save, for item statistics.
+  let since = Date.now();
+  function takeSpent() {
+    const spent = Math.round((Date.now() - since) / 1000);
+    since = Date.now();
+    return String(spent);
+  }
+
   async function autosave() {
     if (!form) return;
     const body = new FormData(form);
+    body.set("spent", takeSpent());
     try {
       const response = await fetch(form.action, {
         method: "POST", body, credentials: "same-origin",
@@ -32,6 +41,10 @@
   }
 
   if (form) {
+    form.addEventListener("submit", () => {
+      const field = form.querySelector("input[name=spent]");
+      if (field) field.value = takeSpent();
+    });
     form.addEventListener("change", autosave);
     let typing;
     form.addEventListener("input", (event) => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import flask_cli, sign_in
 
@@ -46,22 +47,22 @@ def test_instructor_writes_second_instructor_approves_trainee_meets_it(page, new
     page.get_by_label("Explanation").fill("The parietal pleura is the last layer before the pleural space.")
     page.get_by_label("References").fill("Standring S (ed). 2020. Gray's Anatomy, 42nd ed. Elsevier.")
     page.get_by_role("button", name="Save draft").click()
-    assert page.get_by_text(re.compile("Draft BRW-0003 saved")).is_visible()
+    expect(page.get_by_text(re.compile("Draft BRW-0003 saved"))).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
-    assert page.get_by_text("Waiting for another instructor").is_visible()
+    expect(page.get_by_text("Waiting for another instructor")).to_be_visible()
     question_url = page.url
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, *trainee)
     page.goto("/trainee/modules/BRW")
     page.get_by_role("button", name="Start the quiz").click()
-    assert page.get_by_text(re.compile("cannot be taken yet")).is_visible()
+    expect(page.get_by_text(re.compile("cannot be taken yet"))).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, *reviewer)
     page.goto(question_url)
     page.get_by_role("button", name="Approve and publish").click()
-    assert page.get_by_text(re.compile("Published")).first.is_visible()
+    expect(page.get_by_text(re.compile("Published")).first).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, *trainee)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -56,18 +57,18 @@ def test_trainee_takes_a_quiz_reloads_midway_and_submits(page, new_account):
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, email, password)
     page.get_by_role("link", name="Resume attempt").click()
-    assert page.get_by_text("4 of 8 answered").is_visible()
+    expect(page.get_by_text("4 of 8 answered")).to_be_visible()
 
     for position in range(5, 9):
         page.goto(re.sub(r"/attempts/(\d+).*", rf"/attempts/\1/q/{position}", page.url))
         answer_current_question(page)
         page.get_by_role("button", name=re.compile("Next|Save and review")).click()
     page.wait_for_url(re.compile(r"/attempts/\d+$"))
-    assert page.get_by_text("8 of 8 answered").is_visible()
+    expect(page.get_by_text("8 of 8 answered")).to_be_visible()
 
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Submit for grading").click()
     page.wait_for_url(re.compile(r"/result$"))
-    assert page.get_by_role("heading", name="Review").is_visible()
+    expect(page.get_by_role("heading", name="Review")).to_be_visible()
     assert page.locator("article.review-item").count() == 8
-    assert page.get_by_text("Why:").first.is_visible()
+    expect(page.get_by_text("Why:").first).to_be_visible()

@@ -61,7 +61,8 @@ def save(attempt_id: int, position: int) -> Response:
     try:
         result = attempts.save_answer(current_user.id, attempt_id, position, request.form.to_dict(flat=False),
                                       flagged=request.form.get("flagged") == "1", now=now(),
-                                      grace_seconds=grace_seconds())
+                                      grace_seconds=grace_seconds(),
+                                      seconds_spent=request.form.get("spent", 0, type=int) or 0)
     except attempts.AnswerRejected as exc:
         if _wants_json():
             return jsonify(saved=False, error=exc.message), exc.status
