@@ -14,10 +14,12 @@ from .certification import (
     TrackModule,
     TrackSkill,
 )
+from .standard_setting import AngoffRating, StandardSettingStudy, StudyStage
 from .types import utcnow
 from .user import Cohort, CohortMembership, Invitation, LoginSession, Role, User
 
 __all__ = [
+    "AngoffRating",
     "Attempt",
     "AttemptItem",
     "AttemptStatus",
@@ -41,6 +43,8 @@ __all__ = [
     "Role",
     "SignOffOutcome",
     "SkillSignOff",
+    "StandardSettingStudy",
+    "StudyStage",
     "Track",
     "TrackModule",
     "TrackSkill",

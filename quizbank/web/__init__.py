@@ -9,7 +9,11 @@ def register_blueprints(app: Flask) -> None:
     from .admin import certification_views  # noqa: F401 - registers its routes on the admin blueprint
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
-    from .instructor import question_views, stats_views  # noqa: F401 - register routes on the blueprint
+    from .instructor import (  # noqa: F401 - register their routes on the instructor blueprint
+        question_views,
+        standard_setting_views,
+        stats_views,
+    )
     from .instructor.views import bp as instructor_bp
     from .public.views import bp as public_bp
     from .trainee.views import bp as trainee_bp

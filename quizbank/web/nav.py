@@ -10,7 +10,8 @@ from quizbank.models import Role
 NAV = {
     Role.TRAINEE: [("trainee.dashboard", "Dashboard"), ("trainee.certification_progress", "Certification")],
     Role.INSTRUCTOR: [("instructor.home", "Coverage"), ("instructor.questions", "Questions"),
-                      ("instructor.statistics_index", "Statistics"), ("instructor.trainees", "Trainees")],
+                      ("instructor.statistics_index", "Statistics"), ("instructor.studies", "Standard setting"),
+                      ("instructor.trainees", "Trainees")],
     Role.ADMIN: [("admin.home", "Overview"), ("admin.certification_dashboard", "Certification"),
                  ("admin.users", "Users"), ("admin.cohorts", "Cohorts"), ("admin.track_list", "Tracks"),
                  ("admin.audit", "Audit log")],

@@ -165,3 +165,19 @@ def audit() -> str:
                             subject_id=args.get("subject_id", type=int), action=args.get("action", "")[:64],
                             since=_date("from"), until=_date("to"), page=args.get("page", 1, type=int))
     return render_template("admin/audit.html", page=page, args=args)
+
+
+@bp.route("/standard-setting/<int:study_id>/adopt", methods=["GET", "POST"])
+def adopt_cut_score(study_id: int) -> str | WerkzeugResponse:
+    from quizbank.services import standard_setting
+
+    view = standard_setting.view(study_id, current_user.id)
+    if request.method == "POST":
+        try:
+            mark = standard_setting.adopt(admin_id=current_user.id, study_id=study_id)
+        except DomainError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"{view.study.module.code} pass mark is now {mark}%. The study is kept.", "success")
+        return redirect(url_for("instructor.study", study_id=study_id))
+    return render_template("admin/adopt_cut.html", view=view)
