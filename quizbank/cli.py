@@ -110,3 +110,68 @@ def close_expired_command() -> None:
 
     closed = close_expired(now=utcnow(), grace_seconds=int(current_app.config["ATTEMPT_GRACE_SECONDS"]))
     click.echo(f"{closed} expired attempt(s) graded.")
+
+
+@group.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "format_name", default="",
+              help="gift, aiken, moodle_xml, qti or native (default: recognised by content)")
+@click.option("--default-competency", default="", help="Competency for questions that name none, e.g. SAF-03.")
+@click.option("--map", "maps", multiple=True, metavar="CATEGORY=COMPETENCY",
+              help="Map a file category to a competency.")
+@click.option("--as", "author_email", default="", help="Email of the instructor the drafts are attributed to.")
+@click.option("--dry-run", is_flag=True, help="Only report what would happen.")
+def import_command(file: str, format_name: str, default_competency: str, maps: tuple[str, ...], author_email: str,
+                   dry_run: bool) -> None:
+    """Import a question file as drafts for review (all or nothing), after printing the dry-run report."""
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from quizbank.extensions import db
+    from quizbank.models import User
+    from quizbank.services import bank_import
+    from quizbank.services.unit_of_work import write_transaction
+
+    mapping = dict(m.split("=", 1) for m in maps if "=" in m)
+    data = Path(file).read_bytes()
+    try:
+        plan = bank_import.plan(data, mapping=mapping, default_competency=default_competency, format_name=format_name)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{plan.format_label}: {plan.count('create')} to create, {plan.count('new_version')} new versions, "
+               f"{plan.count('unchanged')} unchanged, {plan.refused} refused")
+    for problem in plan.file_problems:
+        click.echo(f"  not imported: {problem}", err=True)
+    for item in plan.items:
+        if item.action == "refused":
+            click.echo(f"  refused #{item.position} {item.external_id}: {'; '.join(item.reasons)}", err=True)
+    if dry_run:
+        return
+    author = None
+    if author_email:
+        author = db.session.scalar(select(User).where(User.email == author_email.strip().casefold()))
+    if author_email and author is None:
+        raise click.ClickException(f"No account with the email {author_email}.")
+    with write_transaction(), click.progressbar(length=len(plan.items), label="Importing") as bar:
+        result = bank_import.apply(plan.items, user_id=author.id if author else None, progress=bar.update)  # type: ignore[arg-type]
+    click.echo(f"Imported as drafts: {len(result.created)} created, {len(result.new_versions)} new versions.")
+
+
+@group.command("export")
+@click.option("--format", "format_name", required=True, help="gift, aiken, moodle_xml, qti or native")
+@click.option("--module", required=True, help="Module code, e.g. SAF")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File to write (default: named after the module)")
+def export_command(format_name: str, module: str, output: str | None) -> None:
+    """Export a module's questions in one of the supported formats."""
+    from pathlib import Path
+
+    from quizbank.services.bank_export import export
+
+    try:
+        result = export(format_name, module_code=module)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    path = Path(output or result.filename)
+    path.write_bytes(result.data)
+    click.echo(f"{result.count} question(s) written to {path}")

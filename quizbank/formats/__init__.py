@@ -63,6 +63,12 @@ def detect(data: bytes) -> BankFormat | None:
 DETECTION_ORDER = ("qti", "moodle_xml", "native", "gift", "aiken")
 
 
+def available() -> list[tuple[str, str]]:
+    """(name, label) of every registered format, for choosing one."""
+    _load_all()
+    return [(name, fmt.label) for name, fmt in sorted(REGISTRY.items())]
+
+
 def get(name: str) -> BankFormat:
     _load_all()
     return REGISTRY[name]

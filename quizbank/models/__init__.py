@@ -2,7 +2,7 @@
 
 from .attempt import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, ItemChoice
 from .audit import AuditEvent
-from .bank import Competency, Image, Module, Question, QuestionVersion, ReviewComment, VersionStatus
+from .bank import Competency, Image, ImportBatch, Module, Question, QuestionVersion, ReviewComment, VersionStatus
 from .certification import (
     Certificate,
     CertificateState,
@@ -33,6 +33,7 @@ __all__ = [
     "HoursEntry",
     "HoursKind",
     "Image",
+    "ImportBatch",
     "Invitation",
     "ItemChoice",
     "LoginSession",

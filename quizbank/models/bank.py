@@ -153,3 +153,19 @@ class ReviewComment(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     author: Mapped[User] = relationship()
+
+
+class ImportBatch(db.Model):
+    """An uploaded bank file awaiting confirmation: the dry run is shown first, nothing is written until then."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    format_name: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    mapping: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # category → competency code
+    default_competency: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -47,7 +47,7 @@ def _check(draft: QuestionDraft, *, for_review: bool) -> None:
         raise DraftInvalid(problems)
 
 
-def _next_external_id(module: Module) -> str:
+def next_external_id(module: Module) -> str:
     prefix = f"{module.code}-"
     ids = db.session.scalars(select(Question.external_id).where(Question.external_id.like(f"{prefix}%")))
     numbers = [int(i[len(prefix):]) for i in ids if i[len(prefix):].isdigit()]
@@ -72,7 +72,7 @@ def create_question(*, author_id: int, draft: QuestionDraft, image: bytes | None
     _check(draft, for_review=False)
     with write_transaction():
         competency = _competency(draft.competency)
-        question = Question(external_id=_next_external_id(competency.module), module_id=competency.module_id)
+        question = Question(external_id=next_external_id(competency.module), module_id=competency.module_id)
         db.session.add(question)
         db.session.flush()
         version = add_version(question, draft, competency, VersionStatus.DRAFT, origin="web", author_id=author_id)

@@ -13,6 +13,7 @@ def register_blueprints(app: Flask) -> None:
         question_views,
         standard_setting_views,
         stats_views,
+        transfer_views,
     )
     from .instructor.views import bp as instructor_bp
     from .public.views import bp as public_bp

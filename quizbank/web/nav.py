@@ -10,6 +10,7 @@ from quizbank.models import Role
 NAV = {
     Role.TRAINEE: [("trainee.dashboard", "Dashboard"), ("trainee.certification_progress", "Certification")],
     Role.INSTRUCTOR: [("instructor.home", "Coverage"), ("instructor.questions", "Questions"),
+                      ("instructor.import_upload", "Import"), ("instructor.export", "Export"),
                       ("instructor.statistics_index", "Statistics"), ("instructor.studies", "Standard setting"),
                       ("instructor.trainees", "Trainees")],
     Role.ADMIN: [("admin.home", "Overview"), ("admin.certification_dashboard", "Certification"),

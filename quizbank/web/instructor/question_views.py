@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from quizbank import formats
 from quizbank.domain import assembly, presentation, question_types
 from quizbank.domain.types import Difficulty, QuestionType
 from quizbank.domain.version_diff import diff
@@ -47,7 +48,7 @@ def questions() -> str:
         modules=db.session.scalars(select(Module).order_by(Module.position)).all(),
         competencies=_competency_choices(), coverage=bank_overview.coverage(), authors=list(authors),
         qtypes=[(t.value, s.label) for t, s in question_types.REGISTRY.items()], statuses=list(VersionStatus),
-        difficulties=list(Difficulty))
+        difficulties=list(Difficulty), export_formats=formats.available())
 
 
 def _upload() -> bytes | None:
