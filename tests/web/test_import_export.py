@@ -91,13 +91,15 @@ def test_cli_import_dry_run_then_apply_and_export(app, db, small_bank, tmp_path)
     runner = CliRunner()
     sample = str(SAMPLES / "bank.gift")
     dry = runner.invoke(app.cli, ["quizbank", "import", sample, "--default-competency", "TST-02", "--dry-run"])
-    assert dry.exit_code == 0, dry.output and "to create" in dry.output
+    assert dry.exit_code == 0, dry.output
+    assert "to create" in dry.output
     before = question_count()
     applied = runner.invoke(app.cli, ["quizbank", "import", sample, "--default-competency", "TST-02"])
     assert applied.exit_code == 0, applied.output
     assert "Imported as drafts" in applied.output and question_count() > before
     out = tmp_path / "tst.xml"
-    exported = runner.invoke(app.cli, ["quizbank", "export", "--format", "moodle_xml", "--module", "TST", "-o", str(out)])
+    exported = runner.invoke(app.cli, ["quizbank", "export", "--format", "moodle_xml", "--module", "TST",
+                                       "-o", str(out)])
     assert exported.exit_code == 0 and out.read_bytes().startswith(b"<?xml")
     bad = runner.invoke(app.cli, ["quizbank", "export", "--format", "nope", "--module", "TST"])
     assert bad.exit_code != 0 and "Unknown format" in bad.output
