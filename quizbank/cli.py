@@ -76,10 +76,19 @@ def load_banks_command(files: tuple[str, ...]) -> None:
 @group.command("seed-demo")
 def seed_demo_command() -> None:
     """Create the demo cohort: one admin, one instructor, three trainees (idempotent)."""
-    from quizbank.services.demo import DEMO_ACCOUNTS, DEMO_COHORT, seed_demo, seed_demo_certificates
+    from quizbank.services.demo import (
+        DEMO_ACCOUNTS,
+        DEMO_COHORT,
+        seed_demo,
+        seed_demo_certificates,
+        seed_demo_history,
+    )
 
     created = seed_demo()
     certificates = seed_demo_certificates()
+    history = seed_demo_history()
+    if history:
+        click.echo(f"{history} graded attempts of past (inactive) demo trainees, for the statistics pages.")
     if certificates:
         click.echo(f"{certificates} demo certificate(s) issued (one of them expiring soon).")
     click.echo(f"{DEMO_COHORT}: {len(created)} account(s) created, {len(DEMO_ACCOUNTS) - len(created)} already there.")
