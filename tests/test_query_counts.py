@@ -99,7 +99,7 @@ def grow_attempt(attempt_id: int, extra: int) -> None:
                                    .order_by(AttemptItem.position.desc()).limit(1))
     database.session.execute(insert(AttemptItem), [
         {"attempt_id": attempt_id, "position": last + 1 + i, "question_version_id": first.question_version_id,
-         "display_order": first.display_order, "answer": {"selected": [first.display_order[0]]},
+         "display_order": first.display_order, "answer": {"selected": first.display_order[:1]},
          "flagged": False, "seconds_spent": 0} for i in range(extra)])
     database.session.commit()
 
