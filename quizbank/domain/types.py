@@ -178,5 +178,6 @@ class ModuleSpec:
     review_policy: ReviewPolicy = ReviewPolicy.AFTER_ATTEMPT
     require_all_critical: bool = True
     competency_min_percent: int = 0
+    position: int = 0  # order in the study path; 0 keeps the order the files are loaded in
     blueprint: tuple[tuple[str, int], ...] = ()  # (competency code, items per form)
     competencies: tuple[tuple[str, str], ...] = ()  # (code, title)

@@ -37,7 +37,7 @@ QUESTION_FIELDS = {
 }
 MODULE_FIELDS = {
     "code", "title", "description", "pass_mark", "form_length", "time_limit_minutes", "attempts_allowed",
-    "wait_hours", "review_policy", "require_all_critical", "competency_min_percent", "blueprint", LINE,
+    "wait_hours", "review_policy", "require_all_critical", "competency_min_percent", "blueprint", "position", LINE,
 }
 
 
@@ -152,6 +152,7 @@ def _module(reader: _Reader, raw: Any, competencies: Any) -> ModuleSpec | None:
         review_policy=reader.choice(raw, "review_policy", line, ReviewPolicy, ReviewPolicy.AFTER_ATTEMPT),
         require_all_critical=reader.flag(raw, "require_all_critical", line, True),
         competency_min_percent=reader.integer(raw, "competency_min_percent", line, 0, 0, 100),
+        position=reader.integer(raw, "position", line, 0, 0, 1000),
         blueprint=tuple(blueprint),
         competencies=tuple(comps),
     )

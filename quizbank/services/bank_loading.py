@@ -78,7 +78,7 @@ def _upsert_module(spec: ModuleSpec, position: int) -> Module:
     module.review_policy = spec.review_policy
     module.require_all_critical = spec.require_all_critical
     module.competency_min_percent = spec.competency_min_percent
-    module.position = position
+    module.position = spec.position or position
     existing = {c.code: c for c in module.competencies}
     counts = dict(spec.blueprint)
     for code, title in spec.competencies:
