@@ -7,7 +7,7 @@ from pathlib import Path
 
 import quizbank
 
-PURE_PACKAGES = ("domain", "formats")
+PURE_PACKAGES = ("domain", "formats", "certificates")
 FORBIDDEN = ("flask", "sqlalchemy", "werkzeug", "quizbank.models", "quizbank.services", "quizbank.web",
              "quizbank.extensions")
 

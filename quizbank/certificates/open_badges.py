@@ -106,7 +106,8 @@ def identity_hash(value: str, salt: str) -> str:
 def build_open_badge_credential(facts: CertificateFacts) -> dict:
     """The unsigned OpenBadgeCredential for facts: a fresh JSON-ready dict that passes
     ``missing_required_properties`` with no complaint."""
-    if facts.valid_until <= facts.issued_at:
+    valid_from, valid_until = iso_utc(facts.issued_at), iso_utc(facts.valid_until)
+    if valid_until <= valid_from:
         raise ValueError("valid_until must be after issued_at")
     identifiers: list[dict] = [
         {"type": "IdentityObject", "identityType": "name", "hashed": False, "identityHash": facts.holder_name}
@@ -125,8 +126,8 @@ def build_open_badge_credential(facts: CertificateFacts) -> dict:
         "name": f"Certificate of competence: {facts.track_name}",
         "description": f"{facts.holder_name} has demonstrated competence in {facts.track_name}.",
         "issuer": {"id": facts.issuer_id, "type": ["Profile"], "name": facts.issuer_name, "url": facts.issuer_url},
-        "validFrom": iso_utc(facts.issued_at),
-        "validUntil": iso_utc(facts.valid_until),
+        "validFrom": valid_from,
+        "validUntil": valid_until,
         "credentialSubject": {
             "id": facts.holder_id,
             "type": ["AchievementSubject"],

@@ -1,6 +1,6 @@
 """A one-page A4 landscape PDF certificate with a QR code to its public verification page.
 
-Fonts: fpdf2's core fonts only cover cp1252, and holder names do not (Łukasik, Nguyễn). We embed DejaVu
+Fonts: fpdf2's core fonts only cover Latin-1, and holder names do not (Łukasik, Nguyễn). We embed DejaVu
 (a subset, with a ToUnicode map, so the text stays extractable) from the first folder that has it:
 ``$QUIZBANK_CERT_FONT_DIR``, Debian's ``fonts-dejavu-core`` (``/usr/share/fonts/truetype/dejavu``), other
 distributions' usual folders, or matplotlib's bundled copy if matplotlib is installed. With none of them the
@@ -44,7 +44,7 @@ _TEAL, _GOLD, _INK, _GREY, _RED = (22, 78, 99), (176, 141, 87), (33, 37, 41), (1
 
 @dataclass(frozen=True)
 class _Fonts:
-    """Font families to use and, for embedded fonts, the code points each covers (None: cp1252 core font)."""
+    """Font families to use and, for embedded fonts, the code points each covers (None: a Latin-1 core font)."""
 
     sans: str
     serif: str
@@ -53,7 +53,7 @@ class _Fonts:
     def covers(self, family: str, style: str, char: str) -> bool:
         if self.files is None:
             try:
-                char.encode("cp1252")
+                char.encode("latin-1")
             except UnicodeEncodeError:
                 return False
             return True
@@ -144,22 +144,37 @@ class _Certificate:
 
     def line(self, y: float, value: str, family: str, style: str, size: float, colour=_INK, *, x: float = 20,
              w: float = 257, align: str = "C", min_size: float = 7) -> None:
-        """One line of text, its font shrunk (down to min_size) until it fits the width."""
+        """One line of text centred on the band [y, y + size*0.45], its font shrunk (down to min_size) until
+        it fits the width; text still too wide then is wrapped onto two lines (the second cut with "…")."""
         self.use(family, style, size, colour)
+        band = size * 0.45
         value = self.text(value)
         while size > min_size and self.pdf.get_string_width(value) > w - 2:
             size -= 0.5
             self.pdf.set_font_size(size)
+        if self.pdf.get_string_width(value) > w - 2:
+            wrapped = self._wrap(value, w, 2)
+            self.pdf.set_xy(x, y + band / 2 - size * 0.45)
+            self.pdf.multi_cell(w, size * 0.45, "\n".join(wrapped), align=align)
+            return
         self.pdf.set_xy(x, y)
-        self.pdf.cell(w, size * 0.45, value, align=align)
+        self.pdf.cell(w, band, value, align=align)
 
     def paragraph(self, y: float, value: str, size: float, *, x: float = 48.5, w: float = 200, lines: int = 2) -> None:
+        """Grey centred text of at most lines lines, the last cut with "…" when it runs on."""
         self.use("sans", "", size, _GREY)
-        wrapped = self.pdf.multi_cell(w, size * 0.5, self.text(value), align="C", dry_run=True, output="LINES")
-        if len(wrapped) > lines:
-            wrapped = [*wrapped[: lines - 1], wrapped[lines - 1].rstrip(" .,;:") + " …"]
         self.pdf.set_xy(x, y)
-        self.pdf.multi_cell(w, size * 0.5, self.text("\n".join(wrapped)), align="C")
+        self.pdf.multi_cell(w, size * 0.5, "\n".join(self._wrap(self.text(value), w, lines)), align="C")
+
+    def _wrap(self, value: str, w: float, lines: int) -> list[str]:
+        wrapped = self.pdf.multi_cell(w, 5, value, align="C", dry_run=True, output="LINES")
+        if len(wrapped) <= lines:
+            return wrapped
+        last = wrapped[lines - 1].split(" ")
+        ellipsis = self.text("…")
+        while len(last) > 1 and self.pdf.get_string_width(" ".join(last) + " " + ellipsis) > w - 4:
+            last.pop()
+        return [*wrapped[: lines - 1], " ".join(last).rstrip(" .,;:") + " " + ellipsis]
 
 
 def _fonts() -> _Fonts:
@@ -196,7 +211,7 @@ def render_certificate_pdf(facts: CertificateFacts, verify_url: str, reference: 
     pdf.set_line_width(0.5)
     pdf.line(78.5, 90, 218.5, 90)
     doc.line(96, "has demonstrated competence in", "sans", "", 12, _GREY)
-    doc.line(106, facts.track_name, "serif", "B", 20, _TEAL, min_size=10)
+    doc.line(106, facts.track_name, "serif", "B", 20, _TEAL, min_size=13)
     doc.paragraph(118, facts.track_description, 9.5)
 
     status = facts.status.strip().capitalize() or "Unknown"

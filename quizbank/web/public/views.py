@@ -77,6 +77,27 @@ def image(digest: str) -> Response:
     return response
 
 
+@bp.get("/credentials/issuer.json")
+def issuer() -> Response:
+    """The issuer's public key, so anyone can check a downloaded Open Badges credential offline."""
+    from quizbank.services import credentials
+
+    key = credentials.issuer_key()
+    return jsonify(id=key.did, name=credentials.ISSUER_NAME, publicKeyJwk=key.public_jwk,
+                   verificationMethod=key.verification_method)
+
+
+@bp.get("/credentials/status/revocation")
+def revocation_list() -> Response:
+    """The signed revocation status list that every issued credential points to."""
+    from quizbank.services import credentials
+
+    response = make_response(credentials.revocation_list_credential())
+    response.headers["Content-Type"] = "application/vc+jwt"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/healthz")
 def health() -> Response:
     return jsonify(ok=True)

@@ -123,3 +123,21 @@ def certification_progress() -> str:
     from quizbank.services import certification
 
     return render_template("trainee/certification.html", tracks=certification.progress_of(current_user.id, now()))
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+def certificate_pdf(certificate_id: int) -> Response:
+    from quizbank.services import credentials
+
+    data, reference = credentials.certificate_pdf(current_user.id, certificate_id)
+    return Response(data, mimetype="application/pdf",
+                    headers={"Content-Disposition": f"attachment; filename=certificate-{reference}.pdf"})
+
+
+@bp.get("/certificates/<int:certificate_id>.jwt")
+def certificate_credential(certificate_id: int) -> Response:
+    from quizbank.services import credentials
+
+    token, reference = credentials.signed_credential(current_user.id, certificate_id)
+    return Response(token, mimetype="application/jwt",
+                    headers={"Content-Disposition": f"attachment; filename=open-badge-{reference}.jwt"})
