@@ -41,7 +41,9 @@ def register(fmt: BankFormat) -> BankFormat:
 
 
 def decode_text(data: bytes, where: str = "") -> tuple[str | None, list[Problem]]:
-    """Decodes UTF-8 (with or without BOM); anything else is reported, not guessed at."""
+    """Decodes UTF-8 (with or without BOM); anything else, or a file over the size limit, is reported."""
+    if len(data) > MAX_IMPORT_BYTES:
+        return None, [Problem(f"the file is larger than {MAX_IMPORT_BYTES} bytes", None, where)]
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

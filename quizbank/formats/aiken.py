@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from quizbank.domain.types import Option, Problem, QuestionDraft, QuestionType
 
-from . import MAX_IMPORT_BYTES, BankFormat, ParseResult, decode_text, register
+from . import BankFormat, ParseResult, decode_text, register
 from .common import question_label
 
 _OPTION = re.compile(r"([A-Z])[.)][ \t]+(.*)")
@@ -35,8 +35,6 @@ class _Question:
 
 def parse(data: bytes) -> ParseResult:
     """Questions of an Aiken file; every problem carries its line. Never raises."""
-    if len(data) > MAX_IMPORT_BYTES:
-        return ParseResult((), (Problem(f"the file is larger than {MAX_IMPORT_BYTES} bytes"),))
     text, problems = decode_text(data)
     if text is None:
         return ParseResult((), tuple(problems))

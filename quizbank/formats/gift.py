@@ -22,7 +22,7 @@ from typing import Any
 from quizbank.domain.question_types import true_false
 from quizbank.domain.types import MatchPair, NumericKey, Option, Problem, QuestionDraft, QuestionType, Scoring
 
-from . import MAX_IMPORT_BYTES, BankFormat, ParseResult, decode_text, register
+from . import BankFormat, ParseResult, decode_text, register
 from .common import (
     apply_platform_metadata,
     format_number,
@@ -266,8 +266,6 @@ def _metadata(comment: str, line: int, problems: list[Problem]) -> dict[str, Any
 
 def parse(data: bytes) -> ParseResult:
     """Questions of a GIFT file; what cannot be read becomes a Problem with its line. Never raises."""
-    if len(data) > MAX_IMPORT_BYTES:
-        return ParseResult((), (Problem(f"the file is larger than {MAX_IMPORT_BYTES} bytes"),))
     text, problems = decode_text(data)
     if text is None:
         return ParseResult((), tuple(problems))

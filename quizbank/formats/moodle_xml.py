@@ -24,7 +24,7 @@ from typing import Any
 from quizbank.domain.question_types import true_false
 from quizbank.domain.types import MatchPair, NumericKey, Option, Problem, QuestionDraft, QuestionType, Scoring
 
-from . import MAX_IMPORT_BYTES, BankFormat, ParseResult, decode_text, register
+from . import BankFormat, ParseResult, decode_text, register
 from .common import (
     apply_platform_metadata,
     draft_strings,
@@ -226,8 +226,6 @@ def _read_question(question: ET.Element, category: str, where: str, problems: li
 
 def parse(data: bytes) -> ParseResult:
     """Questions of a Moodle XML file; unsupported types and bad input become Problems. Never raises."""
-    if len(data) > MAX_IMPORT_BYTES:
-        return ParseResult((), (Problem(f"the file is larger than {MAX_IMPORT_BYTES} bytes"),))
     text, problems = decode_text(data)
     if text is None:
         return ParseResult((), tuple(problems))

@@ -17,7 +17,7 @@ from quizbank.domain.types import (
     QuestionType,
     Scoring,
 )
-from quizbank.formats import gift
+from quizbank.formats import MAX_IMPORT_BYTES, gift
 
 SAMPLE = Path(__file__).parent / "samples" / "bank.gift"
 
@@ -226,7 +226,7 @@ def test_dump_refuses_what_gift_cannot_hold_naming_the_question(draft: QuestionD
 def test_bad_encoding_and_size_are_problems() -> None:
     result = gift.parse("A {T}\n\nB {F}\n\nCaf\xe9 {T}".encode("latin-1"))
     assert result.drafts == () and result.problems[0].line == 5 and "UTF-8" in result.problems[0].message
-    assert "larger" in gift.parse(b" " * (gift.MAX_IMPORT_BYTES + 1)).problems[0].message
+    assert "larger" in gift.parse(b" " * (MAX_IMPORT_BYTES + 1)).problems[0].message
 
 
 def test_crlf_files_keep_line_numbers() -> None:
