@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import random
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from quizbank import formats
-from quizbank.domain import assembly, presentation, question_types
-from quizbank.domain.types import Difficulty, QuestionType
+from quizbank.domain import question_types
+from quizbank.domain.types import Difficulty
 from quizbank.domain.version_diff import diff
 from quizbank.errors import DomainError
 from quizbank.extensions import db
 from quizbank.models import Competency, Module, QuestionVersion, Role, User, VersionStatus
-from quizbank.services import authoring, bank_overview, bank_search
+from quizbank.services import authoring, bank_overview, bank_search, preview
 from quizbank.services.question_versions import draft_of
 from quizbank.web.choices import choices
 
@@ -104,32 +102,16 @@ def edit_question(question_id: int) -> str | Response:
 
 @bp.get("/questions/<int:question_id>")
 def question(question_id: int) -> str:
-    question = bank_search.history(question_id) or abort(404)
-    latest = question.versions[-1]
-    draft = draft_of(latest)
-    shown = presentation.present(draft, [o.id for o in draft.options] if draft.qtype is not QuestionType.MATCHING
-                                 else assembly.display_order(draft, random.Random(latest.id)), None)
-    return render_template("instructor/question.html", question=question, latest=latest, draft=draft, shown=shown,
-                           problems=question_types.validate(draft, for_review=True))
+    return render_template("instructor/question.html", view=preview.preview(question_id))
 
 
 @bp.post("/questions/<int:question_id>/check")
 def check_answer(question_id: int) -> str:
     """The preview's "check my answer": grades what was chosen against the latest version."""
-    question = bank_search.history(question_id) or abort(404)
-    latest = question.versions[-1]
-    draft = draft_of(latest)
-    order = [o.id for o in draft.options] if draft.qtype is not QuestionType.MATCHING else \
-        assembly.display_order(draft, random.Random(latest.id))
-    try:
-        response = presentation.response_from_form(draft, order, request.form.to_dict(flat=False))
-    except presentation.InvalidAnswer as exc:
-        flash(str(exc), "danger")
-        response = None
-    reviewed = presentation.review(draft, order, response, question_types.score(draft, response)) if response else None
-    shown = presentation.present(draft, order, response)
-    return render_template("instructor/question.html", question=question, latest=latest, draft=draft, shown=shown,
-                           problems=question_types.validate(draft, for_review=True), checked=reviewed)
+    view = preview.preview(question_id, request.form.to_dict(flat=False))
+    if view.check_error:
+        flash(view.check_error, "danger")
+    return render_template("instructor/question.html", view=view)
 
 
 WORKFLOW = {
