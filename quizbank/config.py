@@ -25,8 +25,8 @@ class Defaults:
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
     RATELIMIT_STRATEGY = "fixed-window"
-    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-    LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+    LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"  # every attempt counts, successful ones too
+    LOGIN_LIMIT_PER_ADDRESS = "60 per 15 minutes"  # a clinic's staff may share one address
     SESSION_IDLE_MINUTES = 120
     SESSION_ABSOLUTE_HOURS = 12
     ATTEMPT_GRACE_SECONDS = 30

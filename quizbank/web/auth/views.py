@@ -20,22 +20,17 @@ def _account_key() -> str:
     return "account:" + people.normalise_email(request.form.get("email", ""))
 
 
-def _failed(response: Response) -> bool:
-    # Only failed sign-ins count against the limits; a successful one redirects.
-    return response.status_code != 302
-
-
 def _limit(name: str):  # type: ignore[no-untyped-def]
     return lambda: current_app.config[name]
 
 
+# Every sign-in attempt is counted before the password is checked: counting only failures (after the
+# response) lets parallel guesses all pass the check before any is counted, across workers.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"],
-               deduct_when=_failed, scope="login-account",
-               error_message="Too many failed sign-ins for this account. Wait 15 minutes, then try again.")
-@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"], deduct_when=_failed,
-               scope="login-address",
-               error_message="Too many failed sign-ins from this network. Wait 15 minutes, then try again.")
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ACCOUNT"), key_func=_account_key, methods=["POST"], scope="login-account",
+               error_message="Too many sign-in attempts for this account. Wait 15 minutes, then try again.")
+@limiter.limit(_limit("LOGIN_LIMIT_PER_ADDRESS"), methods=["POST"], scope="login-address",
+               error_message="Too many sign-in attempts from this network. Wait 15 minutes, then try again.")
 def login() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for(home_endpoint(current_user.role)))
