@@ -256,7 +256,7 @@ def parse_bank(data: bytes, where: str = "") -> BankFile:
         return BankFile(None, (), {}, tuple(problems))
     reader = _Reader(where)
     try:
-        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader  # nosec B506
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         reader.problem(f"not valid YAML: {getattr(exc, 'problem', exc)}", mark.line + 1 if mark else None)

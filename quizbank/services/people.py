@@ -99,7 +99,9 @@ def log_out(token: str | None) -> None:
         end_session(token)
 
 
-def change_password(user_id: int, current: str, new: str, *, keep_session: str | None) -> None:
+def change_password(user_id: int, current: str, new: str) -> str:
+    """Changes the password and ends every session of the account, this one included (a copy of its
+    cookie must stop working too); returns the token of a fresh session for the browser that asked."""
     with write_transaction():
         user = db.session.get(User, user_id)
         if user is None:
@@ -111,9 +113,10 @@ def change_password(user_id: int, current: str, new: str, *, keep_session: str |
         _check_password(new, user.email, user.name)
         user.password_hash = HASHER.hash(new)
         user.password_changed_at = utcnow()
-        # Every other session (a copied cookie, another browser) ends with the change.
-        end_all_sessions(user.id, keep=keep_session)
+        end_all_sessions(user.id)
+        token = start_session(user)
         audit.record(user.id, "user.password_change", "user", user.id, "changed own password")
+    return token
 
 
 def set_active(user_id: int, active: bool, *, actor_id: int) -> User:

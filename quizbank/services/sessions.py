@@ -59,9 +59,7 @@ def end_session(token: str | None) -> None:
         )
 
 
-def end_all_sessions(user_id: int, *, keep: str | None = None) -> None:
-    """Ends every live session of a user (all but `keep`), within the caller's transaction."""
-    stmt = update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
-    if keep:
-        stmt = stmt.where(LoginSession.id != keep)
-    db.session.execute(stmt.values(ended_at=utcnow()))
+def end_all_sessions(user_id: int) -> None:
+    """Ends every live session of a user, within the caller's transaction."""
+    db.session.execute(update(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+                       .values(ended_at=utcnow()))

@@ -61,13 +61,15 @@ def change_password() -> str | Response:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            people.change_password(current_user.id, form.current_password.data or "", form.new_password.data or "",
-                                   keep_session=current_user.session_token)
+            user = current_user._get_current_object()
+            user.session_token = people.change_password(user.id, form.current_password.data or "",
+                                                        form.new_password.data or "")
         except people.PasswordRejected as exc:
             form.new_password.errors.extend(exc.problems)
         except people.DomainError as exc:
             form.current_password.errors.append(exc.message)
         else:
+            login_user(user)  # the cookie now names the fresh session
             flash("Your password was changed. Other browsers signed in to your account were signed out.", "success")
             return redirect(url_for(home_endpoint(current_user.role)))
     return render_template("auth/change_password.html", form=form)

@@ -60,5 +60,6 @@ def chart(code: str, kind: str) -> Response:
         abort(404)
     response = Response(render(kind, statistics.module_statistics(_query(code))), mimetype="image/svg+xml")
     # Shown through <img>, where an SVG cannot run script; its own styles are inline, so allow only those.
-    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    response.headers["Content-Security-Policy"] = ("default-src 'none'; style-src 'unsafe-inline'; "
+                                                   "frame-ancestors 'none'")
     return response

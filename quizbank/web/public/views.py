@@ -72,7 +72,7 @@ def image(digest: str) -> Response:
     response = make_response(stored.data)
     response.headers["Content-Type"] = stored.media_type
     response.headers["Content-Disposition"] = "inline"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     response.headers["Cache-Control"] = "private, max-age=86400"
     return response
 
