@@ -101,7 +101,9 @@ def start_batch(*, user_id: int, filename: str, data: bytes, format_name: str = 
     fmt, _parsed = parse_upload(data, format_name)
     with write_transaction():
         db.session.execute(delete(ImportBatch).where(ImportBatch.created_at < utcnow() - timedelta(days=2)))
-        batch = ImportBatch(user_id=user_id, filename=filename[:255] or "upload", format_name=fmt.name, data=data)
+        # Shown back only as text; control characters (a NUL is refused by PostgreSQL) are dropped.
+        shown_name = "".join(c for c in filename if c.isprintable())[:255] or "upload"
+        batch = ImportBatch(user_id=user_id, filename=shown_name, format_name=fmt.name, data=data)
         db.session.add(batch)
     return batch
 
