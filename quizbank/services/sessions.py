@@ -41,7 +41,8 @@ def resolve_session(token: str, *, idle_minutes: int, absolute_hours: int) -> Us
     )
     if expired:
         return None
-    if now - login.last_seen_at > TOUCH_EVERY:
+    # Refreshed often enough that activity always keeps a session inside a short idle limit too.
+    if now - login.last_seen_at > min(TOUCH_EVERY, timedelta(minutes=idle_minutes) / 2):
         with write_transaction():
             db.session.execute(update(LoginSession).where(LoginSession.id == token).values(last_seen_at=now))
         user = db.session.get(User, user.id)
