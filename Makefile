@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint
+.PHONY: run test install lint screenshots
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,3 +31,8 @@ test: install
 
 lint: install
 	$(BIN)/ruff check .
+
+## Regenerate docs/screenshots/: the app with the demo data on a scratch database, each role at 1440 px and 360 px.
+screenshots: install
+	bash scripts/ensure-test-tools
+	$(BIN)/python scripts/screenshots.py

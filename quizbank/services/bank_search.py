@@ -85,8 +85,16 @@ def search(filters: BankFilters) -> Page[BankRow]:
     page = max(1, filters.page)
     rows = db.session.execute(stmt.limit(filters.per_page).offset((page - 1) * filters.per_page)).all()
     items = [BankRow(r[0], r[1], r[2], r[3], r[4], r[5].value, r[6].value, r[7].value, r[8],
-                     r[9][:160], r[10], r[11]) for r in rows]
+                     excerpt(r[9]), r[10], r[11]) for r in rows]
     return Page(items, page, filters.per_page, total)
+
+
+def excerpt(text: str, limit: int = 160) -> str:
+    """The start of a stem, cut at a word boundary with an ellipsis when it is longer than `limit`."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
 def history(question_id: int) -> Question | None:

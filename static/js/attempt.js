@@ -55,27 +55,61 @@
     });
   }
 
-  // Countdown: seconds left as the server computed them, counted down locally.
+  // Countdown: seconds left as the server computed them, counted down locally. The visible clock is
+  // aria-hidden; screen readers get a text kept to the minute (not live) and a polite announcement only at
+  // 5 and 1 minutes, shown on screen too.
   const box = document.querySelector("[data-countdown]");
   if (box) {
     const shown = box.querySelector(".countdown");
     const announce = box.querySelector("[data-countdown-announce]");
+    const spoken = box.querySelector("[data-countdown-static]");
+    const warning = box.querySelector("[data-countdown-warning]");
     const end = Date.now() + Number(box.dataset.secondsLeft) * 1000;
+    // Marks already announced for this attempt (by its deadline), so that moving to another question does
+    // not announce the same warning again; the warning stays on screen.
+    const storageKey = "quizbank-countdown-warned:" + box.dataset.deadline;
     const warned = new Set();
+    try {
+      for (const mark of JSON.parse(sessionStorage.getItem(storageKey) || "[]")) warned.add(mark);
+    } catch (err) { /* storage unavailable: every page announces afresh */ }
+    const remember = (mark) => {
+      warned.add(mark);
+      try { sessionStorage.setItem(storageKey, JSON.stringify([...warned])); } catch (err) { /* ignore */ }
+    };
+    const show = (text) => {
+      if (warning) {
+        warning.textContent = text;
+        warning.hidden = false;
+      }
+    };
+    const say = (text) => {
+      announce.textContent = text;
+      show(text);
+    };
+    const warningText = (mark) => (mark === 300 ? "5 minutes" : "1 minute") +
+      " left. Your answers are saved; the attempt is submitted when time runs out.";
     const tick = () => {
       const left = Math.max(0, Math.round((end - Date.now()) / 1000));
       const minutes = Math.floor(left / 60);
       shown.textContent = minutes + ":" + String(left % 60).padStart(2, "0");
+      if (spoken) {
+        const text = left < 60 ? "less than a minute left" : minutes + (minutes === 1 ? " minute" : " minutes") + " left";
+        if (spoken.textContent !== text) spoken.textContent = text;
+      }
       for (const mark of [300, 60]) {
-        if (left <= mark && left > 0 && !warned.has(mark)) {
-          warned.add(mark);
-          box.classList.add("countdown-warning");
-          announce.textContent = (mark === 300 ? "5 minutes" : "1 minute") + " left.";
+        if (left <= mark && left > 0 && !box.classList.contains("countdown-warning-" + mark)) {
+          box.classList.add("countdown-warning", "countdown-warning-" + mark);
+          if (warned.has(mark)) {
+            show(warningText(mark));
+          } else {
+            remember(mark);
+            say(warningText(mark));
+          }
         }
       }
       if (left === 0) {
         clearInterval(timer);
-        announce.textContent = "Time is up. Your attempt is being submitted.";
+        say("Time is up. Your attempt is being submitted.");
         const submitForm = document.getElementById(box.dataset.submitForm);
         if (submitForm) submitForm.submit();
       }
