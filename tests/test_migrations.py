@@ -5,6 +5,8 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from tests.conftest import make_test_app
+
 
 def test_upgrade_on_an_empty_database_gives_exactly_the_models(app, db):
     # The session fixture built the schema with `flask db upgrade` alone; autogenerate finds no diff.
@@ -21,3 +23,49 @@ def test_sqlite_runs_with_wal_full_sync_and_foreign_keys(app, db):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_upgrading_fills_the_statistics_copies_of_attempts_graded_before(scratch_databases, tmp_path):
+    """Revision 0007 copies each attempt's number, total and time onto items and choices already stored."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select
+
+    from quizbank.extensions import db
+    from quizbank.models import Attempt, AttemptItem, ItemChoice, Role, User
+    from quizbank.services import attempts
+    from quizbank.services.bank_loading import load_banks
+    from tests.conftest import FAST_HASHER, answer_through_service, small_bank_yaml
+
+    (tmp_path / "tst.yaml").write_text(small_bank_yaml())
+    app = make_test_app(scratch_databases("migration_copies"), tmp_path)
+    now = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+    with app.app_context():
+        upgrade()
+        load_banks([tmp_path / "tst.yaml"])
+        trainee = User(email="old@example.org", name="Old Attempt", role=Role.TRAINEE,
+                       password_hash=FAST_HASHER.hash("x" * 12))
+        db.session.add(trainee)
+        db.session.commit()
+        graded = attempts.start_attempt(trainee.id, "TST", now=now, grace_seconds=30)
+        answer_through_service(trainee.id, graded.id, now)
+        attempts.submit(trainee.id, graded.id, now=now + timedelta(minutes=4), grace_seconds=30)
+        graded_id = graded.id
+        db.session.remove()
+
+        downgrade(revision="0006")  # as a database made before the copies existed
+        upgrade()
+
+        attempt = db.session.get(Attempt, graded_id)
+        items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == graded_id)).all()
+        choices = db.session.scalars(select(ItemChoice).join(AttemptItem)
+                                     .where(AttemptItem.attempt_id == graded_id)).all()
+        assert len(items) == 6 and choices
+        assert {(i.attempt_number, i.attempt_points, i.attempt_submitted_at) for i in items} == {
+            (1, attempt.points, attempt.submitted_at)}
+        assert {(c.attempt_number, c.attempt_points, c.attempt_submitted_at) for c in choices} == {
+            (1, attempt.points, attempt.submitted_at)}
+        assert {c.question_version_id for c in choices} <= {i.question_version_id for i in items}
+        db.session.remove()
+        db.engine.dispose()

@@ -100,7 +100,7 @@ def grow_attempt(attempt_id: int, extra: int) -> None:
     database.session.execute(insert(AttemptItem), [
         {"attempt_id": attempt_id, "position": last + 1 + i, "question_version_id": first.question_version_id,
          "display_order": first.display_order, "answer": {"selected": first.display_order[:1]},
-         "flagged": False, "seconds_spent": 0} for i in range(extra)])
+         "flagged": False, "seconds_spent": 0, "attempt_number": first.attempt_number} for i in range(extra)])
     database.session.commit()
 
 

@@ -1,4 +1,5 @@
 import logging
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -102,8 +103,31 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
+        with sqlite_foreign_keys_deferred(connection), context.begin_transaction():
             context.run_migrations()
+
+
+@contextmanager
+def sqlite_foreign_keys_deferred(connection):
+    """On SQLite, foreign keys are off while migrations run, and checked once they have.
+
+    A batch migration rebuilds a table by copying it and dropping the original: with foreign keys on,
+    dropping a parent table deletes every child row through ON DELETE CASCADE (attempt_items would take
+    item_choices with it). The pragma only changes outside a transaction, so it is set on the driver's
+    connection before the migration's transaction begins; a violation left behind fails the migration.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    raw.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        violations = raw.execute("PRAGMA foreign_key_check").fetchall()
+        if violations:
+            raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {violations[:5]}")
+    finally:
+        raw.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

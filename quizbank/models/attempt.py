@@ -65,12 +65,19 @@ class Attempt(db.Model):
 
 
 class AttemptItem(db.Model):
-    """One question an attempt showed, pinned to the exact version, with the trainee's answer."""
+    """One question an attempt showed, pinned to the exact version, with the trainee's answer.
+
+    ``attempt_number``, ``attempt_points`` and ``attempt_submitted_at`` copy the attempt's number, total and
+    submission time (the last two written when it is graded, after which nothing about it changes). Item
+    statistics group millions of responses by version and total: with the copies, and the covering index
+    that holds them, they read one index in order instead of joining every response to its attempt.
+    """
 
     __tablename__ = "attempt_items"
     __table_args__ = (
         UniqueConstraint("attempt_id", "position"),
-        Index("ix_attempt_items_version", "question_version_id"),
+        Index("ix_attempt_items_statistics", "question_version_id", "attempt_points", "attempt_number",
+              "attempt_submitted_at", "score", "seconds_spent"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,20 +90,35 @@ class AttemptItem(db.Model):
     saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     seconds_spent: Mapped[int] = mapped_column(default=0, server_default="0")
     score: Mapped[float | None] = mapped_column(Float)
+    attempt_number: Mapped[int]
+    attempt_points: Mapped[float | None] = mapped_column(Float)  # None until the attempt is graded
+    attempt_submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     attempt: Mapped[Attempt] = relationship(back_populates="items")
     version: Mapped[QuestionVersion] = relationship()
 
 
 class ItemChoice(db.Model):
-    """One option a graded response chose: the normalised form item statistics aggregate in SQL."""
+    """One option a graded response chose: the normalised form item statistics aggregate in SQL.
+
+    Written once, when the attempt is graded, with the version, the attempt's number, total and submission
+    time copied in (as on `AttemptItem`), so distractor counts need no join.
+    """
 
     __tablename__ = "item_choices"
-    __table_args__ = (UniqueConstraint("attempt_item_id", "option_id"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_item_id", "option_id"),
+        Index("ix_item_choices_statistics", "question_version_id", "option_id", "attempt_points", "attempt_number",
+              "attempt_submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_item_id: Mapped[int] = mapped_column(ForeignKey("attempt_items.id", ondelete="CASCADE"))
     option_id: Mapped[str] = mapped_column(String(32))
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    attempt_number: Mapped[int]
+    attempt_points: Mapped[float] = mapped_column(Float)
+    attempt_submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ExtraAttempt(db.Model):

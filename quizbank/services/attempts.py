@@ -139,7 +139,7 @@ def _start(user_id: int, module_code: str, now: datetime, seed: int | None) -> A
     attempt = Attempt(user_id=user_id, module_id=module.id, number=used + 1, seed=seed, started_at=now,
                       deadline_at=timing.deadline_for(now, module.time_limit_minutes))
     attempt.items = [
-        AttemptItem(position=i, question_version_id=p.version_id,
+        AttemptItem(position=i, question_version_id=p.version_id, attempt_number=attempt.number,
                     display_order=assembly.display_order(drafts[p.version_id], rng))
         for i, p in enumerate(form, start=1)
     ]
@@ -219,14 +219,11 @@ def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
                         module.competency_min_percent / 100)
     score = grading.grade([grading.GradableItem(i.position, drafts[i.question_version_id],
                                                 presentation.response_from_json(i.answer)) for i in items], rules)
-    choice_types = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE}
     for item, item_score in zip(items, score.items, strict=True):
         item.score = round(item_score.score, 4)
-        if drafts[item.question_version_id].qtype in choice_types:
-            for option_id in dict.fromkeys(presentation.response_from_json(item.answer).selected):
-                db.session.add(ItemChoice(attempt_item_id=item.id, option_id=option_id))
     # Rounded once here, so statistics group equal totals exactly on every database.
     attempt.points = round(sum(i.score or 0.0 for i in items), 4)
+    _record_for_statistics(attempt, items, drafts)
     attempt.score = score.fraction
     attempt.passed = score.passed
     attempt.result = {
@@ -239,6 +236,22 @@ def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
         # The pass that completes a track certifies in this same transaction.
         certification.reconcile(attempt.user_id, now)
     return True
+
+
+_CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
+
+
+def _record_for_statistics(attempt: Attempt, items: Sequence[AttemptItem], drafts: Mapping[int, QuestionDraft]) -> None:
+    """Copies the graded attempt's total and time onto its items, and writes the options each chose."""
+    for item in items:
+        item.attempt_points = attempt.points
+        item.attempt_submitted_at = attempt.submitted_at
+        if drafts[item.question_version_id].qtype in _CHOICE_TYPES:
+            for option_id in dict.fromkeys(presentation.response_from_json(item.answer).selected):
+                db.session.add(ItemChoice(
+                    attempt_item_id=item.id, option_id=option_id, question_version_id=item.question_version_id,
+                    attempt_number=attempt.number, attempt_points=attempt.points,
+                    attempt_submitted_at=attempt.submitted_at))
 
 
 def close_expired(*, now: datetime, grace_seconds: int, user_id: int | None = None) -> int:

@@ -6,19 +6,23 @@ per option, per distinct total score or per month.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import Select, case, func, select
+from sqlalchemy.orm import joinedload
 
-from quizbank.domain import item_stats
+from quizbank.domain import item_stats, score_groups
+from quizbank.domain.types import QuestionType
 from quizbank.errors import NotFound
 from quizbank.extensions import db
 from quizbank.models import (
     Attempt,
     AttemptItem,
     AttemptStatus,
-    Competency,
     ItemChoice,
     Module,
     Question,
@@ -71,46 +75,72 @@ def _month(column):  # type: ignore[no-untyped-def]
 
 
 def _module_aggregate(module: Module, where: list) -> item_stats.ModuleAggregate:  # type: ignore[type-arg]
-    attempts, sum_t, sum_t2, passed = db.session.execute(
-        select(func.count(Attempt.id), func.coalesce(func.sum(Attempt.points), 0.0),
-               func.coalesce(func.sum(Attempt.points * Attempt.points), 0.0),
-               func.coalesce(func.sum(case((Attempt.passed.is_(True), 1), else_=0)), 0)).where(*where)).one()
-    histogram = dict(db.session.execute(
-        select(Attempt.points, func.count(Attempt.id)).where(*where).group_by(Attempt.points)).all())
-    return item_stats.ModuleAggregate(attempts=attempts, sum_t=float(sum_t), sum_t2=float(sum_t2),
-                                      form_length=module.form_length,
-                                      totals_histogram={float(k): int(v) for k, v in histogram.items()},
-                                      passed=int(passed))
+    """Sums of the totals follow exactly from their histogram, which one GROUP BY returns."""
+    histogram: dict[float, int] = {}
+    passed = 0
+    for points, count, passes in db.session.execute(
+            select(Attempt.points, func.count(Attempt.id), func.sum(case((Attempt.passed.is_(True), 1), else_=0)))
+            .where(*where).group_by(Attempt.points)):
+        histogram[float(points or 0.0)] = histogram.get(float(points or 0.0), 0) + int(count)
+        passed += int(passes or 0)
+    return item_stats.ModuleAggregate(
+        attempts=sum(histogram.values()), sum_t=sum(t * c for t, c in histogram.items()),
+        sum_t2=sum(t * t * c for t, c in histogram.items()), form_length=module.form_length,
+        totals_histogram=histogram, passed=passed)
 
 
-def _item_statement(where: list, cuts: item_stats.GroupCuts | None) -> Select:  # type: ignore[type-arg]
-    upper = Attempt.points >= cuts.upper_cut if cuts else False
-    lower = Attempt.points <= cuts.lower_cut if cuts else False
+def _copies_filter(query: StatsQuery, table: type[AttemptItem] | type[ItemChoice], versions: Select) -> list:  # type: ignore[type-arg]
+    """The attempt filter, on the attempt facts copied onto items and choices at grading (see the models)."""
+    conditions = [table.question_version_id.in_(versions), table.attempt_points.is_not(None)]
+    if query.first_attempts_only:
+        conditions.append(table.attempt_number == 1)
+    if query.since:
+        conditions.append(table.attempt_submitted_at >= datetime.combine(query.since, time.min, UTC))
+    if query.until:
+        conditions.append(
+            table.attempt_submitted_at < datetime.combine(query.until + timedelta(days=1), time.min, UTC))
+    return conditions
+
+
+_STREAM = {"yield_per": 2000}  # grouped rows are folded as they arrive (a server-side cursor on PostgreSQL)
+
+
+def _score_groups(query: StatsQuery, versions: Select) -> Iterator[tuple[int, Iterator[score_groups.ScoreGroup]]]:  # type: ignore[type-arg]
+    """Each version's responses grouped by attempt total, version by version, in the order of the index."""
     score = func.coalesce(AttemptItem.score, 0.0)
-    return (
-        select(AttemptItem.question_version_id, func.count(AttemptItem.id), func.sum(score),
-               func.sum(score * score), func.sum(score * Attempt.points), func.sum(Attempt.points),
-               func.sum(Attempt.points * Attempt.points), func.sum(AttemptItem.seconds_spent),
-               func.sum(case((upper, 1), else_=0)), func.sum(case((upper, score), else_=0.0)),
-               func.sum(case((lower, 1), else_=0)), func.sum(case((lower, score), else_=0.0)))
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id).where(*where)
-        .group_by(AttemptItem.question_version_id)
-    )
-
-
-def _option_counts(where: list, cuts: item_stats.GroupCuts | None) -> dict[int, dict[str, tuple[int, int, int]]]:  # type: ignore[type-arg]
-    upper = Attempt.points >= cuts.upper_cut if cuts else False
-    lower = Attempt.points <= cuts.lower_cut if cuts else False
     rows = db.session.execute(
-        select(AttemptItem.question_version_id, ItemChoice.option_id, func.count(ItemChoice.id),
-               func.sum(case((upper, 1), else_=0)), func.sum(case((lower, 1), else_=0)))
-        .join(AttemptItem, AttemptItem.id == ItemChoice.attempt_item_id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id).where(*where)
-        .group_by(AttemptItem.question_version_id, ItemChoice.option_id))
-    counts: dict[int, dict[str, tuple[int, int, int]]] = {}
-    for version_id, option_id, chosen, chosen_upper, chosen_lower in rows:
-        counts.setdefault(version_id, {})[option_id] = (int(chosen), int(chosen_upper or 0), int(chosen_lower or 0))
-    return counts
+        select(AttemptItem.question_version_id, AttemptItem.attempt_points, func.count(), func.sum(score),
+               func.sum(score * score), func.sum(AttemptItem.seconds_spent))
+        .where(*_copies_filter(query, AttemptItem, versions))
+        .group_by(AttemptItem.question_version_id, AttemptItem.attempt_points)
+        .order_by(AttemptItem.question_version_id, AttemptItem.attempt_points).execution_options(**_STREAM))
+    for version_id, version_rows in groupby(rows, key=itemgetter(0)):
+        yield version_id, (score_groups.ScoreGroup(float(total), int(n), float(sum_x or 0), float(sum_x2 or 0),
+                                                   float(seconds or 0))
+                           for _version, total, n, sum_x, sum_x2, seconds in version_rows)
+
+
+def _option_counts(query: StatsQuery, versions: Select,  # type: ignore[type-arg]
+                   cuts: item_stats.GroupCuts | None) -> dict[int, dict[str, tuple[int, int, int]]]:
+    rows = db.session.execute(
+        select(ItemChoice.question_version_id, ItemChoice.option_id, ItemChoice.attempt_points, func.count())
+        .where(*_copies_filter(query, ItemChoice, versions))
+        .group_by(ItemChoice.question_version_id, ItemChoice.option_id, ItemChoice.attempt_points)
+        .order_by(ItemChoice.question_version_id).execution_options(**_STREAM))
+    return {version_id: score_groups.option_counts(
+                (score_groups.ChoiceGroup(option_id, float(total), int(chosen))
+                 for _version, option_id, total, chosen in version_rows), cuts)
+            for version_id, version_rows in groupby(rows, key=itemgetter(0))}
+
+
+_CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
+
+
+def _options_of(version: QuestionVersion) -> list[score_groups.OptionInfo]:
+    if version.qtype not in _CHOICE_TYPES:
+        return []
+    return [score_groups.OptionInfo(o["id"], bool(o.get("correct")), o["text"][:80])
+            for o in version.body.get("options", ())]
 
 
 def module_statistics(query: StatsQuery) -> ModuleStats:
@@ -120,41 +150,27 @@ def module_statistics(query: StatsQuery) -> ModuleStats:
     where = _attempt_filter(query, module.id)
     module_aggregate = _module_aggregate(module, where)
     cuts = item_stats.upper_lower_cuts(module_aggregate.totals_histogram)
-    options = _option_counts(where, cuts)
+    version_ids = select(QuestionVersion.id).join(Question).where(Question.module_id == module.id)
+    choices = _option_counts(query, version_ids, cuts)
     versions = {v.id: v for v in db.session.scalars(
-        select(QuestionVersion).join(Question).where(Question.module_id == module.id))}
-    aggregates: list[item_stats.ItemAggregate] = []
+        select(QuestionVersion).where(QuestionVersion.id.in_(version_ids))
+        .options(joinedload(QuestionVersion.question), joinedload(QuestionVersion.competency)))}
+    aggregates: list[tuple[str, item_stats.ItemAggregate]] = []
     rows: list[ItemRow] = []
-    for r in db.session.execute(_item_statement(where, cuts)):
-        version = versions.get(r[0])
-        if version is None:
-            continue
-        tallies = tuple(
-            item_stats.OptionTally(o["id"], bool(o.get("correct")), *options.get(r[0], {}).get(o["id"], (0, 0, 0)),
-                                   label=o["text"][:80])
-            for o in version.body.get("options", ())) if version.qtype.value in ("single", "multiple", "truefalse") \
-            else ()
-        aggregate = item_stats.ItemAggregate(
-            n=int(r[1]), sum_x=float(r[2] or 0), sum_x2=float(r[3] or 0), sum_xt=float(r[4] or 0),
-            sum_t=float(r[5] or 0), sum_t2=float(r[6] or 0), sum_seconds=float(r[7] or 0),
-            upper_n=int(r[8] or 0), upper_sum_x=float(r[9] or 0), lower_n=int(r[10] or 0),
-            lower_sum_x=float(r[11] or 0), options=tallies)
-        aggregates.append(aggregate)
+    for version_id, groups in _score_groups(query, version_ids):
+        version = versions[version_id]
+        tallies = score_groups.option_tallies(_options_of(version), choices.get(version_id, {}))
+        aggregate = score_groups.item_aggregate(groups, cuts, tallies)
+        aggregates.append((version.competency.code, aggregate))
         rows.append(ItemRow(version.id, version.question.external_id, version.number, version.competency.code,
                             version.stem[:140], item_stats.analyse_item(aggregate)))
     rows.sort(key=lambda row: (row.external_id, row.number))
-    report = item_stats.module_statistics(module_aggregate, aggregates)
-    competencies = [(code, int(n), float(mean or 0)) for code, n, mean in db.session.execute(
-        select(Competency.code, func.count(AttemptItem.id), func.avg(func.coalesce(AttemptItem.score, 0.0)))
-        .join(QuestionVersion, QuestionVersion.competency_id == Competency.id)
-        .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id).where(*where)
-        .group_by(Competency.code).order_by(Competency.code))]
+    report = item_stats.module_statistics(module_aggregate, [a for _code, a in aggregates])
     month = _month(Attempt.submitted_at)
     by_month = [(m, int(n), int(p or 0)) for m, n, p in db.session.execute(
         select(month, func.count(Attempt.id), func.sum(case((Attempt.passed.is_(True), 1), else_=0)))
         .where(*where).group_by(month).order_by(month))]
-    return ModuleStats(module, report, rows, competencies, by_month)
+    return ModuleStats(module, report, rows, score_groups.competency_means(aggregates), by_month)
 
 
 def item_csv_rows(stats: ModuleStats) -> list[list[object]]:
