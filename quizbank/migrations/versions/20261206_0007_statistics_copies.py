@@ -22,12 +22,21 @@ branch_labels = None
 depends_on = None
 
 
-def _attempt(column: str) -> str:
-    return f"(SELECT attempts.{column} FROM attempts WHERE attempts.id = attempt_items.attempt_id)"
+# Lightweight table descriptions for the backfill: the columns it reads and writes, as of this revision.
+attempts = sa.table("attempts", sa.column("id"), sa.column("number"), sa.column("points"),
+                    sa.column("submitted_at"), sa.column("status"))
+items = sa.table("attempt_items", sa.column("id"), sa.column("attempt_id"), sa.column("question_version_id"),
+                 sa.column("attempt_number"), sa.column("attempt_points"), sa.column("attempt_submitted_at"))
+choices = sa.table("item_choices", sa.column("attempt_item_id"), sa.column("question_version_id"),
+                   sa.column("attempt_number"), sa.column("attempt_points"), sa.column("attempt_submitted_at"))
 
 
-def _item(column: str) -> str:
-    return f"(SELECT attempt_items.{column} FROM attempt_items WHERE attempt_items.id = item_choices.attempt_item_id)"
+def _of_attempt(column: str):
+    return sa.select(attempts.c[column]).where(attempts.c.id == items.c.attempt_id).scalar_subquery()
+
+
+def _of_item(column: str):
+    return sa.select(items.c[column]).where(items.c.id == choices.c.attempt_item_id).scalar_subquery()
 
 
 def upgrade():
@@ -42,15 +51,13 @@ def upgrade():
         batch_op.add_column(sa.Column('attempt_submitted_at', quizbank.models.types.UTCDateTime(timezone=True), nullable=True))
 
     # Fill the copies from the attempts (graded attempts only carry a total and a submission time).
-    op.execute(f"UPDATE attempt_items SET attempt_number = {_attempt('number')}")
-    op.execute(
-        f"UPDATE attempt_items SET attempt_points = {_attempt('points')}, "
-        f"attempt_submitted_at = {_attempt('submitted_at')} "
-        "WHERE attempt_id IN (SELECT id FROM attempts WHERE status = 'graded')")
-    op.execute(
-        f"UPDATE item_choices SET question_version_id = {_item('question_version_id')}, "
-        f"attempt_number = {_item('attempt_number')}, attempt_points = {_item('attempt_points')}, "
-        f"attempt_submitted_at = {_item('attempt_submitted_at')}")
+    op.execute(items.update().values(attempt_number=_of_attempt("number")))
+    graded = sa.select(attempts.c.id).where(attempts.c.status == "graded")
+    op.execute(items.update().where(items.c.attempt_id.in_(graded)).values(
+        attempt_points=_of_attempt("points"), attempt_submitted_at=_of_attempt("submitted_at")))
+    op.execute(choices.update().values(
+        question_version_id=_of_item("question_version_id"), attempt_number=_of_item("attempt_number"),
+        attempt_points=_of_item("attempt_points"), attempt_submitted_at=_of_item("attempt_submitted_at")))
 
     with op.batch_alter_table('attempt_items', schema=None) as batch_op:
         batch_op.alter_column('attempt_number', existing_type=sa.Integer(), nullable=False)
