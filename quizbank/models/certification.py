@@ -115,6 +115,9 @@ class Certificate(db.Model):
         Index("uq_certificates_one_current", "user_id", "track_id", unique=True,
               sqlite_where=text("is_current"), postgresql_where=text("is_current")),
         Index("ix_certificates_track_expiry", "track_id", "expires_at"),
+        # The dashboard joins every trainee to their certificate of a track; the partial unique index above
+        # cannot serve it (SQLite uses a partial index only for a WHERE that repeats the index's own).
+        Index("ix_certificates_user_track", "user_id", "track_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -157,3 +157,18 @@ def test_track_editor_validates_and_saves(client, login_as, small_bank):
                                                 "supervised_hours": 0, "renewal_ce_hours": 0, "active": "y"})
     assert ok.status_code == 302
     assert "New track" in client.get("/admin/tracks").get_data(as_text=True)
+
+
+def test_csv_streams_every_row_of_the_view_across_chunks_in_the_dashboards_order(db, make_user, track, certified):
+    from quizbank.services import cert_dashboard
+
+    for n in range(7):
+        make_user(name=f"Chunked Trainee {n}")
+    query = cert_dashboard.DashboardQuery(track_id=track.id, sort="name", per_page=100)
+    _track, page = cert_dashboard.dashboard(query, utcnow())
+    chunks = list(cert_dashboard.csv_lines(query, utcnow(), chunk=3))
+    rows = list(csv.reader(io.StringIO("".join(chunks))))
+    assert len(chunks) >= 1 + 3  # the header, then at least three chunks of three rows or fewer
+    assert rows[0][:3] == ["name", "email", "status"]
+    assert [r[1] for r in rows[1:]] == [row.email for row in page.items]
+    assert len(rows) - 1 == page.total >= 8
