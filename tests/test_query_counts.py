@@ -139,8 +139,8 @@ def test_the_counter_catches_a_query_per_row(client, login_as, small_bank, monke
     """The guard works: loading each item's version separately makes the review page grow with the attempt."""
     from quizbank.services import progress
 
-    real = progress._drafts
-    monkeypatch.setattr(progress, "_drafts", lambda ids: {k: v for i in ids for k, v in real([i]).items()})
+    real = progress.drafts_of_versions
+    monkeypatch.setattr(progress, "drafts_of_versions", lambda ids: {k: v for i in ids for k, v in real([i]).items()})
     attempt_id = _started(client, login_as("trainee"))
     client.post(f"/trainee/attempts/{attempt_id}/submit")
     url = f"/trainee/attempts/{attempt_id}/result"

@@ -7,14 +7,15 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from quizbank.domain import assembly, grading, presentation, timing
 from quizbank.domain.attempt_policy import may_start
-from quizbank.domain.types import ModuleRules, QuestionDraft, QuestionType
+from quizbank.domain.types import AttemptScore, ModuleRules, QuestionType
 from quizbank.errors import Conflict, DomainError, NotFound
 from quizbank.extensions import db
 from quizbank.models import (
@@ -31,7 +32,7 @@ from quizbank.models import (
 )
 
 from . import certification
-from .question_versions import draft_of
+from .pinned_drafts import drafts_of_versions
 from .unit_of_work import write_transaction
 
 
@@ -86,35 +87,41 @@ def _seen_question_ids(user_id: int, module_id: int) -> set[int]:
     ))
 
 
-def _drafts(version_ids: Sequence[int]) -> dict[int, QuestionDraft]:
-    versions = db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_(version_ids))
-        .options(joinedload(QuestionVersion.competency), joinedload(QuestionVersion.question)))
-    return {v.id: draft_of(v) for v in versions}
-
-
 def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds: int,
                   seed: int | None = None) -> Attempt:
-    """Resumes the trainee's active attempt, or starts a new one if the module's policy allows."""
+    """Resumes the trainee's active attempt, or starts a new one if the module's policy allows.
+
+    The policy is checked and the form drawn before the write transaction, which only inserts: the unique
+    indexes (one attempt per number, one active attempt per module) refuse a parallel start that read the
+    same state, and that request resumes the attempt the other one started.
+    """
     close_expired(now=now, grace_seconds=grace_seconds, user_id=user_id)
+    module = module_by_code(module_code)
+    active = _active_attempt(user_id, module.id)
+    if active is not None:
+        return active
+    attempt, items = _new_attempt(user_id, module, now, seed)
     try:
         with write_transaction():
-            return _start(user_id, module_code, now, seed)
+            db.session.add(attempt)
+            db.session.flush()
+            db.session.execute(insert(AttemptItem), [{**item, "attempt_id": attempt.id} for item in items])
+            return attempt
     except IntegrityError:
         # A parallel request started it first (the unique indexes refused the second): resume that one.
-        active = db.session.scalar(select(Attempt).join(Module).where(
-            Attempt.user_id == user_id, Module.code == module_code, Attempt.status == AttemptStatus.IN_PROGRESS))
+        active = _active_attempt(user_id, module.id)
         if active is None:
             raise Conflict("Another attempt was being started at the same moment. Please try again.") from None
         return active
 
 
-def _start(user_id: int, module_code: str, now: datetime, seed: int | None) -> Attempt:
-    module = module_by_code(module_code)
-    active = db.session.scalar(select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.module_id == module.id, Attempt.status == AttemptStatus.IN_PROGRESS))
-    if active is not None:
-        return active
+def _active_attempt(user_id: int, module_id: int) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.module_id == module_id, Attempt.status == AttemptStatus.IN_PROGRESS))
+
+
+def _new_attempt(user_id: int, module: Module, now: datetime, seed: int | None) -> tuple[Attempt, list[dict[str, Any]]]:
+    """The next attempt and its items (not yet added), or a refusal saying why it cannot start."""
     used, last_submitted = db.session.execute(
         select(func.count(Attempt.id), func.max(Attempt.submitted_at))
         .where(Attempt.user_id == user_id, Attempt.module_id == module.id)).one()
@@ -135,17 +142,13 @@ def _start(user_id: int, module_code: str, now: datetime, seed: int | None) -> A
         raise BankIncomplete(
             f"{module.title} cannot be taken yet: its question bank does not cover the blueprint. "
             "Your instructors can see what is missing on the question bank page.") from exc
-    drafts = _drafts([p.version_id for p in form])
+    drafts = drafts_of_versions([p.version_id for p in form])
     attempt = Attempt(user_id=user_id, module_id=module.id, number=used + 1, seed=seed, started_at=now,
                       deadline_at=timing.deadline_for(now, module.time_limit_minutes))
-    attempt.items = [
-        AttemptItem(position=i, question_version_id=p.version_id, attempt_number=attempt.number,
-                    display_order=assembly.display_order(drafts[p.version_id], rng))
-        for i, p in enumerate(form, start=1)
-    ]
-    db.session.add(attempt)
-    db.session.flush()
-    return attempt
+    items = [{"position": i, "question_version_id": p.version_id, "attempt_number": attempt.number,
+              "display_order": assembly.display_order(drafts[p.version_id], rng)}
+             for i, p in enumerate(form, start=1)]
+    return attempt, items
 
 
 @dataclass(frozen=True)
@@ -160,29 +163,41 @@ MAX_SECONDS_PER_SAVE = 900  # what a page reports as time spent is capped: it is
 
 def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str, Sequence[str]], *,
                 flagged: bool, now: datetime, grace_seconds: int, seconds_spent: int = 0) -> SaveResult:
-    """Stores one answer; past the deadline (plus grace) nothing is stored and the attempt is graded."""
+    """Stores one answer; past the deadline (plus grace) nothing is stored and the attempt is graded.
+
+    Everything is read and checked first; the write is one UPDATE that only lands while the attempt is
+    still in progress, so the write lock is held for that statement alone and a save racing a submit
+    either lands before the grade reads the answers or is refused.
+    """
+    attempt = owned_attempt(user_id, attempt_id)
+    if attempt.status is AttemptStatus.GRADED:
+        return SaveResult(False, True, _SUBMITTED)
+    if not timing.accepts_answers(now, attempt.deadline_at, grace_seconds):
+        with write_transaction():
+            _grade(owned_attempt(user_id, attempt_id), now, closed_by="deadline")
+        return SaveResult(False, True, "Time is up: this answer arrived after the deadline and was not saved. "
+                                       "Your attempt was graded with the answers saved before.")
+    item = db.session.execute(select(AttemptItem.id, AttemptItem.question_version_id, AttemptItem.display_order)
+                              .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)).first()
+    if item is None:
+        raise NotFound("This attempt has no such question.")
+    draft = drafts_of_versions([item.question_version_id])[item.question_version_id]
+    try:
+        response = presentation.response_from_form(draft, item.display_order, form)
+    except presentation.InvalidAnswer as exc:
+        raise AnswerRejected(str(exc)) from None
     with write_transaction():
-        attempt = owned_attempt(user_id, attempt_id)
-        if attempt.status is AttemptStatus.GRADED:
-            return SaveResult(False, True, "This attempt has been submitted; answers can no longer change.")
-        if not timing.accepts_answers(now, attempt.deadline_at, grace_seconds):
-            _grade(attempt, now, closed_by="deadline")
-            return SaveResult(False, True, "Time is up: this answer arrived after the deadline and was not saved. "
-                                           "Your attempt was graded with the answers saved before.")
-        item = db.session.scalar(select(AttemptItem).where(
-            AttemptItem.attempt_id == attempt.id, AttemptItem.position == position))
-        if item is None:
-            raise NotFound("This attempt has no such question.")
-        draft = _drafts([item.question_version_id])[item.question_version_id]
-        try:
-            response = presentation.response_from_form(draft, item.display_order, form)
-        except presentation.InvalidAnswer as exc:
-            raise AnswerRejected(str(exc)) from None
-        item.answer = presentation.response_to_json(response)
-        item.flagged = flagged
-        item.saved_at = now
-        item.seconds_spent += max(0, min(seconds_spent, MAX_SECONDS_PER_SAVE))
-    return SaveResult(True)
+        stored = db.session.execute(
+            update(AttemptItem)
+            .where(AttemptItem.id == item.id, AttemptItem.attempt_id.in_(
+                select(Attempt.id).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.IN_PROGRESS)))
+            .values(answer=presentation.response_to_json(response), flagged=flagged, saved_at=now,
+                    seconds_spent=AttemptItem.seconds_spent + max(0, min(seconds_spent, MAX_SECONDS_PER_SAVE)))
+            .execution_options(synchronize_session=False)).rowcount
+    return SaveResult(True) if stored == 1 else SaveResult(False, True, _SUBMITTED)
+
+
+_SUBMITTED = "This attempt has been submitted; answers can no longer change."
 
 
 @dataclass(frozen=True)
@@ -192,66 +207,111 @@ class SubmitResult:
 
 
 def submit(user_id: int, attempt_id: int, *, now: datetime, grace_seconds: int) -> SubmitResult:
-    """Grades the attempt exactly once; a repeated or concurrent submit finds it already graded."""
+    """Grades the attempt exactly once; a repeated or concurrent submit finds it already graded.
+
+    The grade is worked out from the answers before the write transaction; inside it, the attempt is
+    claimed (compare-and-set) and the answers read again, and only if one changed in between is the grade
+    worked out again. So the write lock is not held while grading, and the grade is always of the answers
+    stored when the attempt closed.
+    """
+    attempt = owned_attempt(user_id, attempt_id)
+    if attempt.status is AttemptStatus.GRADED:
+        return SubmitResult(attempt_id, already_submitted=True)
+    late = not timing.accepts_answers(now, attempt.deadline_at, grace_seconds)
+    facts = _AttemptFacts.of(attempt)
+    prepared = _work_out(facts, _answer_rows(attempt_id))
     with write_transaction():
-        attempt = owned_attempt(user_id, attempt_id)
-        late = not timing.accepts_answers(now, attempt.deadline_at, grace_seconds)
-        graded = _grade(attempt, now, closed_by="deadline" if late else "trainee")
+        graded = _claim_and_record(facts, now, "deadline" if late else "trainee", prepared)
     return SubmitResult(attempt_id, already_submitted=not graded)
 
 
+@dataclass(frozen=True)
+class _AttemptFacts:
+    """What grading needs of an attempt, read once (ORM objects expire when a transaction commits)."""
+
+    id: int
+    user_id: int
+    number: int
+    deadline_at: datetime
+    rules: ModuleRules
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> _AttemptFacts:
+        module = attempt.module
+        return cls(attempt.id, attempt.user_id, attempt.number, attempt.deadline_at,
+                   ModuleRules(module.pass_mark_percent / 100, module.require_all_critical,
+                               module.competency_min_percent / 100))
+
+
+@dataclass(frozen=True)
+class _WorkedOut:
+    answers: list[Any]  # the stored answers this grade was worked out from, in position order
+    score: AttemptScore
+    item_rows: list[dict[str, Any]]  # item id → score, for one executemany
+    choice_rows: list[dict[str, Any]]  # the options each choice item chose, without the attempt's copies
+    points: float
+
+
+def _answer_rows(attempt_id: int) -> list[Row[Any]]:
+    return list(db.session.execute(
+        select(AttemptItem.id, AttemptItem.position, AttemptItem.question_version_id, AttemptItem.answer)
+        .where(AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.position)))
+
+
+def _work_out(facts: _AttemptFacts, rows: Sequence[Row[Any]]) -> _WorkedOut:
+    """The grade of the stored answers, in the pure domain, and the rows that record it."""
+    drafts = drafts_of_versions([r.question_version_id for r in rows])
+    responses = [presentation.response_from_json(r.answer) for r in rows]
+    score = grading.grade([grading.GradableItem(r.position, drafts[r.question_version_id], response)
+                           for r, response in zip(rows, responses, strict=True)], facts.rules)
+    item_scores = [round(item.score, 4) for item in score.items]
+    choices = [{"attempt_item_id": r.id, "option_id": option_id, "question_version_id": r.question_version_id}
+               for r, response in zip(rows, responses, strict=True)
+               if drafts[r.question_version_id].qtype in _CHOICE_TYPES
+               for option_id in dict.fromkeys(response.selected)]
+    # Rounded once here, so statistics group equal totals exactly on every database.
+    return _WorkedOut([r.answer for r in rows], score,
+                      [{"id": r.id, "score": s} for r, s in zip(rows, item_scores, strict=True)], choices,
+                      round(sum(item_scores), 4))
+
+
 def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
-    """Claims the attempt for grading (compare-and-set in the database) and grades it. False if taken."""
+    """Inside a write transaction: claims the attempt and grades the answers it holds. False if taken."""
+    return _claim_and_record(_AttemptFacts.of(attempt), now, closed_by, None)
+
+
+def _claim_and_record(facts: _AttemptFacts, now: datetime, closed_by: str, prepared: _WorkedOut | None) -> bool:
+    """Claims the attempt for grading (compare-and-set in the database) and records its grade."""
+    submitted_at = min(now, facts.deadline_at + timedelta(days=3650))
     claimed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
-        .values(status=AttemptStatus.GRADED, submitted_at=min(now, attempt.deadline_at + timedelta(days=3650)),
-                closed_by=closed_by)
+        update(Attempt).where(Attempt.id == facts.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(status=AttemptStatus.GRADED, submitted_at=submitted_at, closed_by=closed_by)
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         return False
-    db.session.refresh(attempt)
-    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-                                    .order_by(AttemptItem.position)))
-    drafts = _drafts([i.question_version_id for i in items])
-    module = attempt.module
-    rules = ModuleRules(module.pass_mark_percent / 100, module.require_all_critical,
-                        module.competency_min_percent / 100)
-    score = grading.grade([grading.GradableItem(i.position, drafts[i.question_version_id],
-                                                presentation.response_from_json(i.answer)) for i in items], rules)
-    for item, item_score in zip(items, score.items, strict=True):
-        item.score = round(item_score.score, 4)
-    # Rounded once here, so statistics group equal totals exactly on every database.
-    attempt.points = round(sum(i.score or 0.0 for i in items), 4)
-    _record_for_statistics(attempt, items, drafts)
-    attempt.score = score.fraction
-    attempt.passed = score.passed
-    attempt.result = {
-        "competencies": [{"code": c.competency, "items": c.items, "score": c.score, "fraction": c.fraction}
-                         for c in score.competencies],
-        "failed_rules": list(score.failed_rules),
-    }
-    db.session.flush()
+    rows = _answer_rows(facts.id)  # no save can change them now that the attempt is claimed
+    worked = prepared if prepared is not None and prepared.answers == [r.answer for r in rows] \
+        else _work_out(facts, rows)
+    score = worked.score
+    db.session.execute(update(Attempt).where(Attempt.id == facts.id).values(
+        points=worked.points, score=score.fraction, passed=score.passed,
+        result={"competencies": [{"code": c.competency, "items": c.items, "score": c.score, "fraction": c.fraction}
+                                 for c in score.competencies],
+                "failed_rules": list(score.failed_rules)}).execution_options(synchronize_session=False))
+    # The attempt's number, total and time are copied onto its items and choices for item statistics.
+    copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
+    db.session.execute(update(AttemptItem), [{**row, **copies} for row in worked.item_rows])
+    if worked.choice_rows:
+        db.session.execute(insert(ItemChoice), [{**row, **copies, "attempt_number": facts.number}
+                                                for row in worked.choice_rows])
     if score.passed:
         # The pass that completes a track certifies in this same transaction.
-        certification.reconcile(attempt.user_id, now)
+        certification.reconcile(facts.user_id, now)
     return True
 
 
 _CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
-
-
-def _record_for_statistics(attempt: Attempt, items: Sequence[AttemptItem], drafts: Mapping[int, QuestionDraft]) -> None:
-    """Copies the graded attempt's total and time onto its items, and writes the options each chose."""
-    for item in items:
-        item.attempt_points = attempt.points
-        item.attempt_submitted_at = attempt.submitted_at
-        if drafts[item.question_version_id].qtype in _CHOICE_TYPES:
-            for option_id in dict.fromkeys(presentation.response_from_json(item.answer).selected):
-                db.session.add(ItemChoice(
-                    attempt_item_id=item.id, option_id=option_id, question_version_id=item.question_version_id,
-                    attempt_number=attempt.number, attempt_points=attempt.points,
-                    attempt_submitted_at=attempt.submitted_at))
 
 
 def close_expired(*, now: datetime, grace_seconds: int, user_id: int | None = None) -> int:

@@ -13,10 +13,11 @@ from quizbank.domain.attempt_policy import may_start
 from quizbank.domain.types import ReviewPolicy
 from quizbank.errors import DomainError, Forbidden, NotFound
 from quizbank.extensions import db
-from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, Module, User
+from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, Image, Module, QuestionVersion, User
 
 from . import audit
-from .attempts import _drafts, owned_attempt
+from .attempts import owned_attempt
+from .pinned_drafts import drafts_of_versions
 from .unit_of_work import write_transaction
 
 
@@ -92,21 +93,30 @@ def _is_answered(answer: dict | None) -> bool:  # type: ignore[type-arg]
     return not presentation.response_from_json(answer).is_blank
 
 
+class AttemptClosed(DomainError):
+    """The attempt has been graded: its questions can no longer be shown for answering."""
+
+    status = 409
+
+
 def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) -> AttemptPage:
+    """One question of the trainee's own open attempt, with the map of every question's state."""
     attempt = owned_attempt(user_id, attempt_id)
     if attempt.status is not AttemptStatus.IN_PROGRESS:
-        raise DomainError("This attempt is closed.")
-    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-                                    .order_by(AttemptItem.position)))
-    current = next((i for i in items if i.position == position), None)
+        raise AttemptClosed("This attempt has been submitted.")
+    rows = db.session.execute(
+        select(AttemptItem, Image.sha256)
+        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
+        .outerjoin(Image, Image.id == QuestionVersion.image_id)
+        .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    current, image_sha = next(((i, sha) for i, sha in rows if i.position == position), (None, None))
     if current is None:
         raise NotFound("This attempt has no such question.")
-    draft = _drafts([current.question_version_id])[current.question_version_id]
+    draft = drafts_of_versions([current.question_version_id])[current.question_version_id]
     shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
-    statuses = [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i in items]
-    image = current.version.image
+    statuses = [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i, _sha in rows]
     return AttemptPage(attempt, position, shown, current.flagged, statuses,
-                       timing.seconds_left(now, attempt.deadline_at), image.sha256 if image else None)
+                       timing.seconds_left(now, attempt.deadline_at), image_sha)
 
 
 def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:
@@ -114,6 +124,10 @@ def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemS
     items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
                                .order_by(AttemptItem.position))
     return attempt, [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i in items]
+
+
+class AttemptStillOpen(Forbidden):
+    """The attempt is not graded yet, so there is nothing to review."""
 
 
 @dataclass(frozen=True)
@@ -128,7 +142,7 @@ def review(user_id: int, attempt_id: int) -> AttemptReview:
     """The graded attempt; each item's key and explanation only as far as the module's policy allows."""
     attempt = owned_attempt(user_id, attempt_id)
     if attempt.status is not AttemptStatus.GRADED:
-        raise Forbidden("The review opens once the attempt is submitted.")
+        raise AttemptStillOpen("The review opens once the attempt is submitted.")
     policy = attempt.module.review_policy
     withheld = ""
     if policy is ReviewPolicy.NEVER:
@@ -139,7 +153,7 @@ def review(user_id: int, attempt_id: int) -> AttemptReview:
         return AttemptReview(attempt, [], False, withheld)
     items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
                                     .order_by(AttemptItem.position)))
-    drafts = _drafts([i.question_version_id for i in items])
+    drafts = drafts_of_versions([i.question_version_id for i in items])
     reviewed = [presentation.review(drafts[i.question_version_id], i.display_order,
                                     presentation.response_from_json(i.answer), i.score or 0.0) for i in items]
     return AttemptReview(attempt, reviewed, True, "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 import nh3
 from flask import Flask
@@ -16,7 +17,10 @@ ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "code", "pre", "blo
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
 
 
+@lru_cache(maxsize=8192)
 def markdown_html(text: str | None) -> Markup:
+    """Sanitised HTML of Markdown text; a pure function of the text, so kept per process (stems and options
+    repeat on every page of an exam)."""
     html = _MARKDOWN.render(text or "")
     clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
                       link_rel="noopener noreferrer nofollow")

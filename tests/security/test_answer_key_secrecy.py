@@ -14,7 +14,9 @@ from html.parser import HTMLParser
 import pytest
 from sqlalchemy import select
 
+from quizbank.domain.drafts import content_hash
 from quizbank.models import Attempt, AttemptItem, QuestionVersion
+from quizbank.services.question_versions import draft_of
 from tests.conftest import answer_form
 
 SENTINELS = ("FEEDBACKSENTINEL", "EXPLANATIONSENTINEL", "REFERENCESENTINEL", "1234.5")
@@ -157,6 +159,8 @@ def _swap_every_key(db, attempt_id: int) -> None:  # type: ignore[no-untyped-def
         version.body = body
         version.explanation = "OTHEREXPLANATION"
         version.references = ["OTHERREFERENCE"]
+        # As every writer of a version does: its fingerprint follows its content (pinned drafts key on it).
+        version.content_hash = content_hash(draft_of(version))
     db.session.commit()
 
 

@@ -120,9 +120,9 @@ def test_a_fault_in_the_middle_of_grading_leaves_the_attempt_as_it_was(
 
     trainee, attempt_id = _trainee_ready_to_submit(fault_app)
     client = _signed_in(fault_app, trainee.email)
-    # Calls 1-6 read the answers for scoring; from call 7 item scores and chosen options are being written.
-    monkeypatch.setattr(attempts.presentation, "response_from_json",
-                        _fails_on_call(attempts.presentation.response_from_json, 8))
+    # Inserting the chosen options comes last: by then the claim, the grade and every item's score have been
+    # written inside the transaction, so the fault leaves as much half-done work as it can.
+    monkeypatch.setattr(attempts, "insert", _fails_on_call(attempts.insert, 1))
     response = client.post(f"/trainee/attempts/{attempt_id}/submit")
     _assert_generic_error(response, caplog)
     after_fault = _footprint(fault_app, trainee.id, attempt_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -134,3 +135,69 @@ def test_editing_the_bank_later_never_changes_a_past_grade(db, make_user, small_
     reloaded = db.session.get(Attempt, attempt.id)
     assert (reloaded.score, [i.question_version_id for i in reloaded.items]) == before
     assert progress.review(trainee.id, attempt.id).items[0].explanation.startswith("Because of reason")
+
+
+def test_a_save_that_loses_the_race_to_the_grade_stores_nothing(db, make_user, small_bank, monkeypatch):
+    """The save's checks run before its write; if the attempt is graded in between, the write lands nowhere."""
+    from tests.conftest import answer_form
+
+    trainee = make_user()
+    attempt = start(trainee)
+    item = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
+                                                       AttemptItem.position == 1))
+    form = answer_form(item)
+    stale = attempts.owned_attempt(trainee.id, attempt.id)  # read while still in progress
+    stale_status, stale_deadline = stale.status, stale.deadline_at
+    attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=1), grace_seconds=GRACE)
+
+    class Stale:  # what the save read just before the grade committed
+        id, status, deadline_at = attempt.id, stale_status, stale_deadline
+
+    monkeypatch.setattr(attempts, "owned_attempt", lambda _user, _attempt: Stale)
+    result = attempts.save_answer(trainee.id, attempt.id, 1, form, flagged=True, now=T0 + timedelta(minutes=2),
+                                  grace_seconds=GRACE)
+    assert (result.saved, result.closed) == (False, True)
+    db.session.expire_all()
+    stored = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
+                                                         AttemptItem.position == 1))
+    assert stored.answer is None and stored.flagged is False and stored.saved_at is None
+
+
+def test_the_grade_is_worked_out_again_when_an_answer_changed_before_the_claim(db, make_user, small_bank,
+                                                                              monkeypatch):
+    """Answers read before the write lock may be overtaken by a save; the grade is of what was stored at the claim."""
+    from tests.conftest import answer_through_service
+
+    trainee = make_user()
+    attempt = start(trainee)
+    answer_through_service(trainee.id, attempt.id, T0)
+    real = attempts._answer_rows
+    calls = {"n": 0}
+
+    def blank_first(attempt_id):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        rows = real(attempt_id)
+        if calls["n"] == 1:  # as if read before the trainee's last saves landed
+            return [SimpleNamespace(**{**row._asdict(), "answer": None}) for row in rows]
+        return rows
+
+    monkeypatch.setattr(attempts, "_answer_rows", blank_first)
+    attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=5), grace_seconds=GRACE)
+    db.session.expire_all()
+    graded = db.session.get(Attempt, attempt.id)
+    assert calls["n"] == 2 and graded.points == 6.0 and graded.passed
+    assert [i.score for i in graded.items] == [1.0] * 6
+
+
+def test_pinned_drafts_are_rebuilt_when_a_versions_content_changes(db, make_user, small_bank):
+    from quizbank.domain.drafts import content_hash
+    from quizbank.services.pinned_drafts import drafts_of_versions
+    from quizbank.services.question_versions import draft_of
+
+    version = db.session.scalar(select(QuestionVersion).order_by(QuestionVersion.id))
+    first = drafts_of_versions([version.id])[version.id]
+    assert drafts_of_versions([version.id])[version.id] is first  # kept
+    version.stem = "A reused id with other content"
+    version.content_hash = content_hash(draft_of(version))
+    db.session.flush()
+    assert drafts_of_versions([version.id])[version.id].stem == "A reused id with other content"

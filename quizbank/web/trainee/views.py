@@ -45,10 +45,10 @@ def start(code: str) -> Response:
 
 @bp.get("/attempts/<int:attempt_id>/q/<int:position>")
 def question(attempt_id: int, position: int) -> str | Response:
-    attempt = attempts.owned_attempt(current_user.id, attempt_id)
-    if attempt.status.value != "in_progress":
+    try:
+        page = progress.attempt_page(current_user.id, attempt_id, position, now())
+    except progress.AttemptClosed:
         return redirect(url_for("trainee.result", attempt_id=attempt_id))
-    page = progress.attempt_page(current_user.id, attempt_id, position, now())
     return render_template("trainee/question.html", page=page, attempt=page.attempt)
 
 
@@ -111,10 +111,10 @@ def submit(attempt_id: int) -> Response:
 
 @bp.get("/attempts/<int:attempt_id>/result")
 def result(attempt_id: int) -> str | Response:
-    attempt = attempts.owned_attempt(current_user.id, attempt_id)
-    if attempt.status.value == "in_progress":
+    try:
+        reviewed = progress.review(current_user.id, attempt_id)
+    except progress.AttemptStillOpen:
         return redirect(url_for("trainee.overview", attempt_id=attempt_id))
-    reviewed = progress.review(current_user.id, attempt_id)
     return render_template("trainee/result.html", review=reviewed, attempt=reviewed.attempt)
 
 
