@@ -104,19 +104,21 @@ def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) ->
     attempt = owned_attempt(user_id, attempt_id)
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         raise AttemptClosed("This attempt has been submitted.")
+    # Plain rows, not entities: the map needs three columns of every item, the page one whole item.
     rows = db.session.execute(
-        select(AttemptItem, Image.sha256)
+        select(AttemptItem.position, AttemptItem.answer, AttemptItem.flagged, AttemptItem.question_version_id,
+               AttemptItem.display_order, Image.sha256)
         .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
         .outerjoin(Image, Image.id == QuestionVersion.image_id)
         .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
-    current, image_sha = next(((i, sha) for i, sha in rows if i.position == position), (None, None))
+    current = next((row for row in rows if row.position == position), None)
     if current is None:
         raise NotFound("This attempt has no such question.")
     draft = drafts_of_versions([current.question_version_id])[current.question_version_id]
     shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
-    statuses = [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i, _sha in rows]
+    statuses = [ItemStatus(row.position, _is_answered(row.answer), row.flagged) for row in rows]
     return AttemptPage(attempt, position, shown, current.flagged, statuses,
-                       timing.seconds_left(now, attempt.deadline_at), image_sha)
+                       timing.seconds_left(now, attempt.deadline_at), current.sha256)
 
 
 def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:

@@ -26,23 +26,25 @@ def start_session(user: User) -> str:
 
 def resolve_session(token: str, *, idle_minutes: int, absolute_hours: int) -> User | None:
     """The user of a live session, or None when it ended, timed out or the account was deactivated."""
+    # Every request asks this: the session's times as plain columns, only the user as an entity.
     row = db.session.execute(
-        select(LoginSession, User).join(User, User.id == LoginSession.user_id).where(LoginSession.id == token)
+        select(User, LoginSession.ended_at, LoginSession.last_seen_at, LoginSession.created_at)
+        .join(User, User.id == LoginSession.user_id).where(LoginSession.id == token)
     ).first()
     if row is None:
         return None
-    login, user = row
+    user, ended_at, last_seen_at, created_at = row
     now = utcnow()
     expired = (
-        login.ended_at is not None
+        ended_at is not None
         or not user.active
-        or now - login.last_seen_at > timedelta(minutes=idle_minutes)
-        or now - login.created_at > timedelta(hours=absolute_hours)
+        or now - last_seen_at > timedelta(minutes=idle_minutes)
+        or now - created_at > timedelta(hours=absolute_hours)
     )
     if expired:
         return None
     # Refreshed often enough that activity always keeps a session inside a short idle limit too.
-    if now - login.last_seen_at > min(TOUCH_EVERY, timedelta(minutes=idle_minutes) / 2):
+    if now - last_seen_at > min(TOUCH_EVERY, timedelta(minutes=idle_minutes) / 2):
         with write_transaction():
             db.session.execute(update(LoginSession).where(LoginSession.id == token).values(last_seen_at=now))
         user = db.session.get(User, user.id)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy.orm import Session
 
 from quizbank.extensions import db, want_immediate
+
+_writing: ContextVar[bool] = ContextVar("writing", default=False)
 
 
 @contextmanager
@@ -22,10 +27,37 @@ def write_transaction() -> Iterator[Session]:
         session.commit()
     token = want_immediate.set(True)
     try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+        with _sqlite_writers_queue(session):
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
     finally:
         want_immediate.reset(token)
+
+
+@contextmanager
+def _sqlite_writers_queue(session: Session) -> Iterator[None]:
+    """On a SQLite file, writers of every worker process wait their turn on an OS file lock.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps (its busy handler
+    sleeps up to 100 ms between tries), so under a burst of writes a request can sleep long after the
+    lock was freed. Waiting on flock instead wakes the next writer the moment the lock is released. The
+    lock only orders our own writers; SQLite's locking still guards everything else (migrations, other
+    tools), and the operating system releases the lock if a worker dies holding it.
+    """
+    bind = session.get_bind()
+    database = bind.engine.url.database if bind.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or _writing.get():
+        yield
+        return
+    descriptor = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    nested = _writing.set(True)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        _writing.reset(nested)
+        os.close(descriptor)  # closing the descriptor releases the lock
