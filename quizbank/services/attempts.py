@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -271,7 +271,7 @@ def _work_out(facts: _AttemptFacts, rows: Sequence[Row[Any]]) -> _WorkedOut:
                for option_id in dict.fromkeys(response.selected)]
     # Rounded once here, so statistics group equal totals exactly on every database.
     return _WorkedOut([r.answer for r in rows], score,
-                      [{"id": r.id, "score": s} for r, s in zip(rows, item_scores, strict=True)], choices,
+                      [{"item_id": r.id, "item_score": s} for r, s in zip(rows, item_scores, strict=True)], choices,
                       round(sum(item_scores), 4))
 
 
@@ -281,34 +281,51 @@ def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
 
 
 def _claim_and_record(facts: _AttemptFacts, now: datetime, closed_by: str, prepared: _WorkedOut | None) -> bool:
-    """Claims the attempt for grading (compare-and-set in the database) and records its grade."""
+    """Claims the attempt for grading (compare-and-set in the database) and records its grade.
+
+    This runs under the write lock, so it is kept to a handful of plain statements: the claim carries the
+    grade worked out beforehand, and only if the answers read now differ is the grade worked out again.
+    """
     submitted_at = min(now, facts.deadline_at + timedelta(days=3650))
     claimed = db.session.execute(
         update(Attempt).where(Attempt.id == facts.id, Attempt.status == AttemptStatus.IN_PROGRESS)
-        .values(status=AttemptStatus.GRADED, submitted_at=submitted_at, closed_by=closed_by)
+        .values(status=AttemptStatus.GRADED, submitted_at=submitted_at, closed_by=closed_by,
+                **(_result_values(prepared) if prepared is not None else {}))
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         return False
     rows = _answer_rows(facts.id)  # no save can change them now that the attempt is claimed
-    worked = prepared if prepared is not None and prepared.answers == [r.answer for r in rows] \
-        else _work_out(facts, rows)
-    score = worked.score
-    db.session.execute(update(Attempt).where(Attempt.id == facts.id).values(
-        points=worked.points, score=score.fraction, passed=score.passed,
-        result={"competencies": [{"code": c.competency, "items": c.items, "score": c.score, "fraction": c.fraction}
-                                 for c in score.competencies],
-                "failed_rules": list(score.failed_rules)}).execution_options(synchronize_session=False))
+    worked = prepared
+    if worked is None or worked.answers != [r.answer for r in rows]:
+        worked = _work_out(facts, rows)
+        db.session.execute(update(Attempt).where(Attempt.id == facts.id).values(**_result_values(worked))
+                           .execution_options(synchronize_session=False))
     # The attempt's number, total and time are copied onto its items and choices for item statistics.
     copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
-    db.session.execute(update(AttemptItem), [{**row, **copies} for row in worked.item_rows])
+    db.session.execute(_SCORE_ITEM, [{**row, **copies} for row in worked.item_rows])
     if worked.choice_rows:
-        db.session.execute(insert(ItemChoice), [{**row, **copies, "attempt_number": facts.number}
-                                                for row in worked.choice_rows])
-    if score.passed:
+        db.session.execute(insert(ItemChoice.__table__), [{**row, **copies, "attempt_number": facts.number}
+                                                          for row in worked.choice_rows])
+    if worked.score.passed:
         # The pass that completes a track certifies in this same transaction.
         certification.reconcile(facts.user_id, now)
     return True
+
+
+def _result_values(worked: _WorkedOut) -> dict[str, Any]:
+    score = worked.score
+    return {"points": worked.points, "score": score.fraction, "passed": score.passed,
+            "result": {"competencies": [{"code": c.competency, "items": c.items, "score": c.score,
+                                         "fraction": c.fraction} for c in score.competencies],
+                       "failed_rules": list(score.failed_rules)}}
+
+
+# One executemany on the table itself: the ORM's bulk update by primary key costs more than the writes.
+_ITEMS = AttemptItem.__table__
+_SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
+               .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
+                       attempt_submitted_at=bindparam("attempt_submitted_at")))
 
 
 _CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
