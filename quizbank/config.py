@@ -34,6 +34,9 @@ class Defaults:
     INVITE_VALID_HOURS = 72
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    # Reverse proxies in front of the app (nginx, a load balancer): their X-Forwarded-For entries are trusted,
+    # anything a client wrote before them is not. 0 = the app faces clients directly.
+    TRUSTED_PROXIES = 0
 
 
 def _parse_env_value(raw: str) -> Any:

@@ -34,7 +34,8 @@ csrf = CSRFProtect()
 
 
 def client_address() -> str:
-    """The peer address; X-Forwarded-For is ignored unless a trusted proxy is configured (ProxyFix)."""
+    """The client's address: the peer, or with TRUSTED_PROXIES set, what the trusted proxies saw (ProxyFix).
+    An X-Forwarded-For the client wrote itself is never believed."""
     return request.remote_addr or "unknown"
 
 

@@ -43,3 +43,17 @@ def test_per_address_limit_holds_across_accounts_and_forged_forwarded_for(client
                           headers={"X-Forwarded-For": "10.9.9.9"})
     assert blocked.status_code == 429
     assert "from this network" in blocked.get_data(as_text=True)
+
+
+def test_behind_trusted_proxies_the_address_is_what_the_last_proxy_saw(database_url, tmp_path):
+    """With one trusted proxy, the limits count the address it appended, not what the client wrote before it."""
+    from quizbank.extensions import client_address
+    from tests.conftest import make_test_app
+
+    behind = make_test_app(database_url, tmp_path, TRUSTED_PROXIES=1)
+    behind.add_url_rule("/_test/address", "test_address", client_address)
+    direct = make_test_app(database_url, tmp_path)
+    direct.add_url_rule("/_test/address", "test_address", client_address)
+    forged = {"X-Forwarded-For": "10.9.9.9, 192.0.2.44"}  # the client's own claim, then the proxy's entry
+    assert behind.test_client().get("/_test/address", headers=forged).get_data(as_text=True) == "192.0.2.44"
+    assert direct.test_client().get("/_test/address", headers=forged).get_data(as_text=True) == "127.0.0.1"
