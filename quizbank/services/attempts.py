@@ -254,8 +254,8 @@ class _WorkedOut:
 
 def _answer_rows(attempt_id: int) -> list[Row[Any]]:
     return list(db.session.execute(
-        select(AttemptItem.id, AttemptItem.position, AttemptItem.question_version_id, AttemptItem.answer)
-        .where(AttemptItem.attempt_id == attempt_id).order_by(AttemptItem.position)))
+        select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.question_version_id, _ITEMS.c.answer)
+        .where(_ITEMS.c.attempt_id == attempt_id).order_by(_ITEMS.c.position)))
 
 
 def _work_out(facts: _AttemptFacts, rows: Sequence[Row[Any]]) -> _WorkedOut:
@@ -288,10 +288,9 @@ def _claim_and_record(facts: _AttemptFacts, now: datetime, closed_by: str, prepa
     """
     submitted_at = min(now, facts.deadline_at + timedelta(days=3650))
     claimed = db.session.execute(
-        update(Attempt).where(Attempt.id == facts.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        update(_ATTEMPTS).where(_ATTEMPTS.c.id == facts.id, _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
         .values(status=AttemptStatus.GRADED, submitted_at=submitted_at, closed_by=closed_by,
                 **(_result_values(prepared) if prepared is not None else {}))
-        .execution_options(synchronize_session=False)
     ).rowcount
     if claimed != 1:
         return False
@@ -299,8 +298,7 @@ def _claim_and_record(facts: _AttemptFacts, now: datetime, closed_by: str, prepa
     worked = prepared
     if worked is None or worked.answers != [r.answer for r in rows]:
         worked = _work_out(facts, rows)
-        db.session.execute(update(Attempt).where(Attempt.id == facts.id).values(**_result_values(worked))
-                           .execution_options(synchronize_session=False))
+        db.session.execute(update(_ATTEMPTS).where(_ATTEMPTS.c.id == facts.id).values(**_result_values(worked)))
     # The attempt's number, total and time are copied onto its items and choices for item statistics.
     copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
     db.session.execute(_SCORE_ITEM, [{**row, **copies} for row in worked.item_rows])
@@ -321,7 +319,9 @@ def _result_values(worked: _WorkedOut) -> dict[str, Any]:
                        "failed_rules": list(score.failed_rules)}}
 
 
-# One executemany on the table itself: the ORM's bulk update by primary key costs more than the writes.
+# Statements run under the write lock address the tables themselves: the ORM's statement machinery
+# (bulk update by primary key, entity-aware updates) costs more there than the writes.
+_ATTEMPTS = Attempt.__table__
 _ITEMS = AttemptItem.__table__
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
                .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
