@@ -29,11 +29,10 @@ from sqlalchemy.engine import Connection, make_url
 
 from quizbank.config import normalise_database_url
 from quizbank.domain import assembly, grading
-from quizbank.domain.types import ModuleRules, QuestionDraft, QuestionType, Response
+from quizbank.domain.types import CHOICE_TYPES, ModuleRules, QuestionDraft, QuestionType, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 BANKS = ROOT / "quizbank" / "content" / "banks"
-CHOICE_TYPES = {QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE}
 
 
 # --- scratch databases ---------------------------------------------------------------------------------------

@@ -15,6 +15,11 @@ class QuestionType(StrEnum):
     NUMERIC = "numeric"
 
 
+# Types whose response picks among the authored options: the chosen options are recorded at grading and
+# item statistics analyse them as distractors.
+CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
+
+
 class Scoring(StrEnum):
     ALL_OR_NOTHING = "all_or_nothing"
     PARTIAL = "partial"

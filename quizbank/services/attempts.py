@@ -15,7 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from quizbank.domain import assembly, grading, presentation, timing
 from quizbank.domain.attempt_policy import may_start
-from quizbank.domain.types import AttemptScore, ModuleRules, QuestionType
+from quizbank.domain.types import CHOICE_TYPES, AttemptScore, ModuleRules
 from quizbank.errors import Conflict, DomainError, NotFound
 from quizbank.extensions import db
 from quizbank.models import (
@@ -267,7 +267,7 @@ def _work_out(facts: _AttemptFacts, rows: Sequence[Row[Any]]) -> _WorkedOut:
     item_scores = [round(item.score, 4) for item in score.items]
     choices = [{"attempt_item_id": r.id, "option_id": option_id, "question_version_id": r.question_version_id}
                for r, response in zip(rows, responses, strict=True)
-               if drafts[r.question_version_id].qtype in _CHOICE_TYPES
+               if drafts[r.question_version_id].qtype in CHOICE_TYPES
                for option_id in dict.fromkeys(response.selected)]
     # Rounded once here, so statistics group equal totals exactly on every database.
     return _WorkedOut([r.answer for r in rows], score,
@@ -326,9 +326,6 @@ _ITEMS = AttemptItem.__table__
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
                .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
                        attempt_submitted_at=bindparam("attempt_submitted_at")))
-
-
-_CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
 
 
 def close_expired(*, now: datetime, grace_seconds: int, user_id: int | None = None) -> int:

@@ -16,7 +16,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import joinedload
 
 from quizbank.domain import item_stats, score_groups
-from quizbank.domain.types import QuestionType
+from quizbank.domain.types import CHOICE_TYPES
 from quizbank.errors import NotFound
 from quizbank.extensions import db
 from quizbank.models import (
@@ -133,11 +133,8 @@ def _option_counts(query: StatsQuery, versions: Select,  # type: ignore[type-arg
             for version_id, version_rows in groupby(rows, key=itemgetter(0))}
 
 
-_CHOICE_TYPES = frozenset({QuestionType.SINGLE, QuestionType.MULTIPLE, QuestionType.TRUE_FALSE})
-
-
 def _options_of(version: QuestionVersion) -> list[score_groups.OptionInfo]:
-    if version.qtype not in _CHOICE_TYPES:
+    if version.qtype not in CHOICE_TYPES:
         return []
     return [score_groups.OptionInfo(o["id"], bool(o.get("correct")), o["text"][:80])
             for o in version.body.get("options", ())]
