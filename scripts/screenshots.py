@@ -85,8 +85,10 @@ def demo_server(folder: Path) -> Iterator[str]:
                     ("quizbank", "seed-demo")):
         _flask(env, *command)
     port = _free_port()
-    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",  # noqa: S603
-                               "--log-level", "warning", "app:app"], cwd=ROOT, env=env)
+    # Threaded workers, as in the browser tests: chromium's early connections would hold a sync worker idle.
+    server = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread",  # noqa: S603
+                               "--threads", "4", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
+                              cwd=ROOT, env=env)
     try:
         deadline = time.monotonic() + 30
         while True:

@@ -59,8 +59,12 @@ def live_server(server_env: dict[str, str]) -> Iterator[str]:
     flask_cli(server_env, "quizbank", "seed-track")
     flask_cli(server_env, "quizbank", "seed-demo")
     port = _free_port()
+    # Threaded workers: chromium opens connections ahead of need, and a sync worker that accepts one waits on
+    # it until it times out (30 s), so two such sockets stall every request (in production a buffering proxy
+    # in front of the sync workers takes those connections).
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
+        [str(BIN / "gunicorn"), "--workers", "2", "--worker-class", "gthread", "--threads", "4",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:app"],
         cwd=ROOT, env=server_env,
     )
     deadline = time.monotonic() + 30
