@@ -32,7 +32,7 @@ from quizbank.models import (
 )
 
 from . import certification
-from .pinned_drafts import drafts_of_versions
+from .pinned_drafts import draft_key, drafts_by_key, drafts_of_versions
 from .unit_of_work import write_transaction
 
 
@@ -66,6 +66,49 @@ def owned_attempt(user_id: int, attempt_id: int) -> Attempt:
     if attempt is None:
         raise NotFound("There is no such attempt.")
     return attempt
+
+
+@dataclass(frozen=True)
+class ModuleHeading:
+    id: int
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AttemptHead:
+    """What the exam pages and grading need of an attempt: a plain value read by one statement.
+
+    The pages of a sitting (each question, each autosave, the submit) all start by reading this, so it is
+    not an ORM entity (loading one costs several times the query), and it outlives a commit unchanged.
+    """
+
+    id: int
+    user_id: int
+    number: int
+    status: AttemptStatus
+    deadline_at: datetime
+    module: ModuleHeading
+    rules: ModuleRules
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptHead:
+        module = attempt.module
+        return cls(attempt.id, attempt.user_id, attempt.number, attempt.status, attempt.deadline_at,
+                   ModuleHeading(module.id, module.code, module.title),
+                   ModuleRules(module.pass_mark_percent / 100, module.require_all_critical,
+                               module.competency_min_percent / 100))
+
+
+def owned_attempt_head(user_id: int, attempt_id: int) -> AttemptHead:
+    """The head of the attempt if it is the user's own; anyone else's is simply not found."""
+    row = db.session.execute(_HEAD, {"attempt_id": attempt_id, "user_id": user_id}).first()
+    if row is None:
+        raise NotFound("There is no such attempt.")
+    return AttemptHead(row.id, row.user_id, row.number, row.status, row.deadline_at,
+                       ModuleHeading(row.module_id, row.code, row.title),
+                       ModuleRules(row.pass_mark_percent / 100, row.require_all_critical,
+                                   row.competency_min_percent / 100))
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
@@ -169,19 +212,18 @@ def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str,
     still in progress, so the write lock is held for that statement alone and a save racing a submit
     either lands before the grade reads the answers or is refused.
     """
-    attempt = owned_attempt(user_id, attempt_id)
+    attempt = owned_attempt_head(user_id, attempt_id)
     if attempt.status is AttemptStatus.GRADED:
         return SaveResult(False, True, _SUBMITTED)
     if not timing.accepts_answers(now, attempt.deadline_at, grace_seconds):
         with write_transaction():
-            _grade(owned_attempt(user_id, attempt_id), now, closed_by="deadline")
+            _claim_and_record(attempt, now, "deadline", None)
         return SaveResult(False, True, "Time is up: this answer arrived after the deadline and was not saved. "
                                        "Your attempt was graded with the answers saved before.")
-    item = db.session.execute(select(AttemptItem.id, AttemptItem.question_version_id, AttemptItem.display_order)
-                              .where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == position)).first()
+    item = db.session.execute(_ITEM_AT, {"attempt_id": attempt.id, "position": position}).first()
     if item is None:
         raise NotFound("This attempt has no such question.")
-    draft = drafts_of_versions([item.question_version_id])[item.question_version_id]
+    draft = drafts_by_key({item.question_version_id: draft_key(item)})[item.question_version_id]
     try:
         response = presentation.response_from_form(draft, item.display_order, form)
     except presentation.InvalidAnswer as exc:
@@ -214,33 +256,14 @@ def submit(user_id: int, attempt_id: int, *, now: datetime, grace_seconds: int) 
     worked out again. So the write lock is not held while grading, and the grade is always of the answers
     stored when the attempt closed.
     """
-    attempt = owned_attempt(user_id, attempt_id)
+    attempt = owned_attempt_head(user_id, attempt_id)
     if attempt.status is AttemptStatus.GRADED:
         return SubmitResult(attempt_id, already_submitted=True)
     late = not timing.accepts_answers(now, attempt.deadline_at, grace_seconds)
-    facts = _AttemptFacts.of(attempt)
-    prepared = _work_out(facts, _answer_rows(attempt_id))
+    prepared = _work_out(attempt, _answer_rows(attempt_id))
     with write_transaction():
-        graded = _claim_and_record(facts, now, "deadline" if late else "trainee", prepared)
+        graded = _claim_and_record(attempt, now, "deadline" if late else "trainee", prepared)
     return SubmitResult(attempt_id, already_submitted=not graded)
-
-
-@dataclass(frozen=True)
-class _AttemptFacts:
-    """What grading needs of an attempt, read once (ORM objects expire when a transaction commits)."""
-
-    id: int
-    user_id: int
-    number: int
-    deadline_at: datetime
-    rules: ModuleRules
-
-    @classmethod
-    def of(cls, attempt: Attempt) -> _AttemptFacts:
-        module = attempt.module
-        return cls(attempt.id, attempt.user_id, attempt.number, attempt.deadline_at,
-                   ModuleRules(module.pass_mark_percent / 100, module.require_all_critical,
-                               module.competency_min_percent / 100))
 
 
 @dataclass(frozen=True)
@@ -253,14 +276,12 @@ class _WorkedOut:
 
 
 def _answer_rows(attempt_id: int) -> list[Row[Any]]:
-    return list(db.session.execute(
-        select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.question_version_id, _ITEMS.c.answer)
-        .where(_ITEMS.c.attempt_id == attempt_id).order_by(_ITEMS.c.position)))
+    return list(db.session.execute(_ANSWERS, {"attempt_id": attempt_id}))
 
 
-def _work_out(facts: _AttemptFacts, rows: Sequence[Row[Any]]) -> _WorkedOut:
+def _work_out(facts: AttemptHead, rows: Sequence[Row[Any]]) -> _WorkedOut:
     """The grade of the stored answers, in the pure domain, and the rows that record it."""
-    drafts = drafts_of_versions([r.question_version_id for r in rows])
+    drafts = drafts_by_key({r.question_version_id: draft_key(r) for r in rows})
     responses = [presentation.response_from_json(r.answer) for r in rows]
     score = grading.grade([grading.GradableItem(r.position, drafts[r.question_version_id], response)
                            for r, response in zip(rows, responses, strict=True)], facts.rules)
@@ -277,10 +298,10 @@ def _work_out(facts: _AttemptFacts, rows: Sequence[Row[Any]]) -> _WorkedOut:
 
 def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
     """Inside a write transaction: claims the attempt and grades the answers it holds. False if taken."""
-    return _claim_and_record(_AttemptFacts.of(attempt), now, closed_by, None)
+    return _claim_and_record(AttemptHead.of(attempt), now, closed_by, None)
 
 
-def _claim_and_record(facts: _AttemptFacts, now: datetime, closed_by: str, prepared: _WorkedOut | None) -> bool:
+def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepared: _WorkedOut | None) -> bool:
     """Claims the attempt for grading (compare-and-set in the database) and records its grade.
 
     This runs under the write lock, so it is kept to a handful of plain statements: the claim carries the
@@ -323,6 +344,22 @@ def _result_values(worked: _WorkedOut) -> dict[str, Any]:
 # (bulk update by primary key, entity-aware updates) costs more there than the writes.
 _ATTEMPTS = Attempt.__table__
 _ITEMS = AttemptItem.__table__
+_VERSIONS = QuestionVersion.__table__
+_MODULES = Module.__table__
+# The reads every page of a sitting makes, built once (on the tables, so without the ORM's entity loading).
+_HEAD = (select(_ATTEMPTS.c.id, _ATTEMPTS.c.user_id, _ATTEMPTS.c.number, _ATTEMPTS.c.status, _ATTEMPTS.c.deadline_at,
+                _ATTEMPTS.c.module_id, _MODULES.c.code, _MODULES.c.title, _MODULES.c.pass_mark_percent,
+                _MODULES.c.require_all_critical, _MODULES.c.competency_min_percent)
+         .join_from(_ATTEMPTS, _MODULES, _MODULES.c.id == _ATTEMPTS.c.module_id)
+         .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id")))
+_ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, _ITEMS.c.question_version_id, _VERSIONS.c.content_hash,
+                   _VERSIONS.c.question_id)
+            .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+            .where(_ITEMS.c.attempt_id == bindparam("attempt_id"), _ITEMS.c.position == bindparam("position")))
+_ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.question_version_id, _ITEMS.c.answer,
+                   _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
+            .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+            .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
                .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
                        attempt_submitted_at=bindparam("attempt_submitted_at")))

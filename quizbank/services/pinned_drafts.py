@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from quizbank.domain.types import QuestionDraft
@@ -24,9 +25,26 @@ from .question_versions import draft_of
 
 CAPACITY = 4096  # versions; a draft is a few kilobytes, so the cache stays in the low megabytes
 
-_Key = tuple[int, str, int]  # version id, content hash, question id
-_cache: OrderedDict[_Key, QuestionDraft] = OrderedDict()
+DraftKey = tuple[int, str, int]  # version id, content hash, question id
+_cache: OrderedDict[DraftKey, QuestionDraft] = OrderedDict()
 _lock = threading.Lock()
+
+
+_VERSIONS = QuestionVersion.__table__
+_KEYS = (select(_VERSIONS.c.id, _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
+         .where(_VERSIONS.c.id.in_(bindparam("ids", expanding=True))))
+
+
+class _KeyedRow(Protocol):
+    question_version_id: int
+    content_hash: str
+    question_id: int
+
+
+def draft_key(row: _KeyedRow) -> DraftKey:
+    """The cache key of a row that read its version's content_hash and question_id beside its own
+    question_version_id (an attempt's items joined to their versions), saving `drafts_of_versions`'s query."""
+    return (row.question_version_id, row.content_hash, row.question_id)
 
 
 def drafts_of_versions(version_ids: Iterable[int]) -> dict[int, QuestionDraft]:
@@ -34,10 +52,12 @@ def drafts_of_versions(version_ids: Iterable[int]) -> dict[int, QuestionDraft]:
     wanted = set(version_ids)
     if not wanted:
         return {}
-    keys: dict[int, _Key] = {
-        vid: (vid, digest, qid) for vid, digest, qid in db.session.execute(
-            select(QuestionVersion.id, QuestionVersion.content_hash, QuestionVersion.question_id)
-            .where(QuestionVersion.id.in_(wanted)))}
+    return drafts_by_key({vid: (vid, digest, qid) for vid, digest, qid in
+                          db.session.execute(_KEYS, {"ids": sorted(wanted)})})
+
+
+def drafts_by_key(keys: Mapping[int, DraftKey]) -> dict[int, QuestionDraft]:
+    """Version id → draft, given each version's key (id, content hash, question id)."""
     found: dict[int, QuestionDraft] = {}
     with _lock:
         for vid, key in keys.items():

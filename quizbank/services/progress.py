@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from quizbank.domain import presentation, timing
@@ -16,8 +16,8 @@ from quizbank.extensions import db
 from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, Image, Module, QuestionVersion, User
 
 from . import audit
-from .attempts import owned_attempt
-from .pinned_drafts import drafts_of_versions
+from .attempts import AttemptHead, owned_attempt, owned_attempt_head
+from .pinned_drafts import draft_key, drafts_by_key, drafts_of_versions
 from .unit_of_work import write_transaction
 
 
@@ -80,7 +80,7 @@ class ItemStatus:
 
 @dataclass(frozen=True)
 class AttemptPage:
-    attempt: Attempt
+    attempt: AttemptHead
     position: int
     item: presentation.ShownItem
     flagged: bool
@@ -101,24 +101,30 @@ class AttemptClosed(DomainError):
 
 def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) -> AttemptPage:
     """One question of the trainee's own open attempt, with the map of every question's state."""
-    attempt = owned_attempt(user_id, attempt_id)
+    attempt = owned_attempt_head(user_id, attempt_id)
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         raise AttemptClosed("This attempt has been submitted.")
-    # Plain rows, not entities: the map needs three columns of every item, the page one whole item.
-    rows = db.session.execute(
-        select(AttemptItem.position, AttemptItem.answer, AttemptItem.flagged, AttemptItem.question_version_id,
-               AttemptItem.display_order, Image.sha256)
-        .join(QuestionVersion, QuestionVersion.id == AttemptItem.question_version_id)
-        .outerjoin(Image, Image.id == QuestionVersion.image_id)
-        .where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)).all()
+    rows = db.session.execute(_PAGE_ITEMS, {"attempt_id": attempt.id}).all()
     current = next((row for row in rows if row.position == position), None)
     if current is None:
         raise NotFound("This attempt has no such question.")
-    draft = drafts_of_versions([current.question_version_id])[current.question_version_id]
+    draft = drafts_by_key({current.question_version_id: draft_key(current)})[current.question_version_id]
     shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
     statuses = [ItemStatus(row.position, _is_answered(row.answer), row.flagged) for row in rows]
     return AttemptPage(attempt, position, shown, current.flagged, statuses,
                        timing.seconds_left(now, attempt.deadline_at), current.sha256)
+
+
+_ITEMS, _VERSIONS, _IMAGES = AttemptItem.__table__, QuestionVersion.__table__, Image.__table__
+# Every question page runs it: plain rows on the tables, built once. The map needs three columns of every
+# item, the page one whole item (and its version's cache key).
+_PAGE_ITEMS = (
+    select(_ITEMS.c.position, _ITEMS.c.answer, _ITEMS.c.flagged, _ITEMS.c.question_version_id,
+           _ITEMS.c.display_order, _VERSIONS.c.content_hash, _VERSIONS.c.question_id, _IMAGES.c.sha256)
+    .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+    .outerjoin(_IMAGES, _IMAGES.c.id == _VERSIONS.c.image_id)
+    .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position)
+)
 
 
 def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:
