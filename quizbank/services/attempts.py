@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select, update
+from sqlalchemy import Row, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,7 +32,7 @@ from quizbank.models import (
 )
 
 from . import certification
-from .pinned_drafts import draft_key, drafts_by_key, drafts_of_versions
+from .pinned_drafts import DraftKey, draft_key, drafts_by_key
 from .unit_of_work import write_transaction
 
 
@@ -112,22 +112,41 @@ def owned_attempt_head(user_id: int, attempt_id: int) -> AttemptHead:
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
-    rows = db.session.execute(
-        select(QuestionVersion.id, QuestionVersion.question_id, Competency.code)
-        .join(Question, Question.id == QuestionVersion.question_id)
-        .join(Competency, Competency.id == QuestionVersion.competency_id)
-        .where(Question.module_id == module_id, QuestionVersion.status == VersionStatus.PUBLISHED)
-    )
-    return [assembly.PoolItem(v, q, c) for v, q, c in rows]
+    return [assembly.PoolItem(row.id, row.question_id, row.code)
+            for row in db.session.execute(_POOL, {"module_id": module_id})]
+
+
+def _pool_with_keys(module_id: int) -> tuple[list[assembly.PoolItem], dict[int, DraftKey]]:
+    """The published pool, and each version's draft cache key read with it (saving a query for the drafts)."""
+    pool, keys = [], {}
+    for row in db.session.execute(_POOL, {"module_id": module_id}):
+        pool.append(assembly.PoolItem(row.id, row.question_id, row.code))
+        keys[row.id] = (row.id, row.content_hash, row.question_id)
+    return pool, keys
 
 
 def _seen_question_ids(user_id: int, module_id: int) -> set[int]:
-    return set(db.session.scalars(
-        select(QuestionVersion.question_id).distinct()
-        .join(AttemptItem, AttemptItem.question_version_id == QuestionVersion.id)
-        .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-        .where(Attempt.user_id == user_id, Attempt.module_id == module_id)
-    ))
+    return set(db.session.scalars(_SEEN, {"user_id": user_id, "module_id": module_id}))
+
+
+@dataclass(frozen=True)
+class _StartTerms:
+    """What starting an attempt needs of its module, read on the tables (the start is a hot path)."""
+
+    id: int
+    title: str
+    attempts_allowed: int
+    wait_hours: int
+    time_limit_minutes: int
+    blueprint: dict[str, int]
+
+
+def _start_terms(module_code: str) -> _StartTerms:
+    row = db.session.execute(_START_MODULE, {"code": module_code}).first()
+    if row is None:
+        raise NotFound("There is no module with that code.")
+    blueprint = {code: count for code, count in db.session.execute(_BLUEPRINT, {"module_id": row.id}) if count}
+    return _StartTerms(row.id, row.title, row.attempts_allowed, row.wait_hours, row.time_limit_minutes, blueprint)
 
 
 def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds: int,
@@ -139,11 +158,13 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
     same state, and that request resumes the attempt the other one started.
     """
     close_expired(now=now, grace_seconds=grace_seconds, user_id=user_id)
-    module = module_by_code(module_code)
-    active = _active_attempt(user_id, module.id)
-    if active is not None:
-        return active
-    attempt, items = _new_attempt(user_id, module, now, seed)
+    module = _start_terms(module_code)
+    history = db.session.execute(_HISTORY, {"user_id": user_id, "module_id": module.id}).one()
+    if history.active is not None:
+        active = db.session.get(Attempt, history.active)
+        if active is not None:
+            return active
+    attempt, items = _new_attempt(user_id, module, history, now, seed)
     try:
         with write_transaction():
             db.session.add(attempt)
@@ -163,13 +184,14 @@ def _active_attempt(user_id: int, module_id: int) -> Attempt | None:
         Attempt.user_id == user_id, Attempt.module_id == module_id, Attempt.status == AttemptStatus.IN_PROGRESS))
 
 
-def _new_attempt(user_id: int, module: Module, now: datetime, seed: int | None) -> tuple[Attempt, list[dict[str, Any]]]:
+def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: datetime,
+                 seed: int | None) -> tuple[Attempt, list[dict[str, Any]]]:
     """The next attempt and its items (not yet added), or a refusal saying why it cannot start."""
-    used, last_submitted = db.session.execute(
-        select(func.count(Attempt.id), func.max(Attempt.submitted_at))
-        .where(Attempt.user_id == user_id, Attempt.module_id == module.id)).one()
-    extra = db.session.scalar(select(func.count(ExtraAttempt.id)).where(
-        ExtraAttempt.user_id == user_id, ExtraAttempt.module_id == module.id)) or 0
+    used, last_submitted = history.used, history.last_submitted
+    extra = 0
+    if used >= module.attempts_allowed:  # extra attempts only matter once the allowance is used up
+        extra = db.session.scalar(select(func.count(ExtraAttempt.id)).where(
+            ExtraAttempt.user_id == user_id, ExtraAttempt.module_id == module.id)) or 0
     if last_submitted is not None and last_submitted.tzinfo is None:  # SQLite aggregate loses the type
         last_submitted = last_submitted.replace(tzinfo=now.tzinfo)
     decision = may_start(now=now, attempts_used=used, attempts_allowed=module.attempts_allowed,
@@ -178,14 +200,14 @@ def _new_attempt(user_id: int, module: Module, now: datetime, seed: int | None) 
         raise AttemptRefused(decision.reason, decision.opens_at)
     seed = seed if seed is not None else secrets.randbits(31)  # fits an INTEGER column everywhere
     rng = random.Random(seed)
+    pool, keys = _pool_with_keys(module.id)
     try:
-        form = assembly.draw_form(published_pool(module.id), module.blueprint, rng,
-                                  _seen_question_ids(user_id, module.id))
+        form = assembly.draw_form(pool, module.blueprint, rng, _seen_question_ids(user_id, module.id))
     except assembly.BankTooSmall as exc:
         raise BankIncomplete(
             f"{module.title} cannot be taken yet: its question bank does not cover the blueprint. "
             "Your instructors can see what is missing on the question bank page.") from exc
-    drafts = drafts_of_versions([p.version_id for p in form])
+    drafts = drafts_by_key({p.version_id: keys[p.version_id] for p in form})
     attempt = Attempt(user_id=user_id, module_id=module.id, number=used + 1, seed=seed, started_at=now,
                       deadline_at=timing.deadline_for(now, module.time_limit_minutes))
     items = [{"position": i, "question_version_id": p.version_id, "attempt_number": attempt.number,
@@ -360,6 +382,27 @@ _ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.question_version_id,
                    _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
             .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
+_QUESTIONS, _COMPETENCIES = Question.__table__, Competency.__table__
+# The start's reads.
+_START_MODULE = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_allowed, _MODULES.c.wait_hours,
+                        _MODULES.c.time_limit_minutes).where(_MODULES.c.code == bindparam("code")))
+_BLUEPRINT = (select(_COMPETENCIES.c.code, _COMPETENCIES.c.blueprint_count)
+              .where(_COMPETENCIES.c.module_id == bindparam("module_id")).order_by(_COMPETENCIES.c.code))
+_HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"), func.max(_ATTEMPTS.c.submitted_at).label("last_submitted"),
+                   func.max(case((_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS, _ATTEMPTS.c.id))).label("active"))
+            .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
+_POOL = (select(_VERSIONS.c.id, _VERSIONS.c.question_id, _VERSIONS.c.content_hash, _COMPETENCIES.c.code)
+         .join_from(_VERSIONS, _QUESTIONS, _QUESTIONS.c.id == _VERSIONS.c.question_id)
+         .join(_COMPETENCIES, _COMPETENCIES.c.id == _VERSIONS.c.competency_id)
+         .where(_QUESTIONS.c.module_id == bindparam("module_id"), _VERSIONS.c.status == VersionStatus.PUBLISHED))
+_SEEN = (select(_VERSIONS.c.question_id).distinct()
+         .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+         .join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id)
+         .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
+_EXPIRED_OF_TRAINEE = (select(_ATTEMPTS.c.id)
+                       .where(_ATTEMPTS.c.user_id == bindparam("user_id"),
+                              _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,
+                              _ATTEMPTS.c.deadline_at < bindparam("cutoff", type_=_ATTEMPTS.c.deadline_at.type)))
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
                .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
                        attempt_submitted_at=bindparam("attempt_submitted_at")))
@@ -368,11 +411,13 @@ _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
 def close_expired(*, now: datetime, grace_seconds: int, user_id: int | None = None) -> int:
     """Grades every in-progress attempt past its deadline and grace, each in its own transaction."""
     cutoff = now - timedelta(seconds=grace_seconds)
-    stmt = select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.deadline_at < cutoff)
-    if user_id is not None:
-        stmt = stmt.where(Attempt.user_id == user_id)
+    if user_id is not None:  # every dashboard and start asks this of one trainee
+        expired = db.session.scalars(_EXPIRED_OF_TRAINEE, {"user_id": user_id, "cutoff": cutoff}).all()
+    else:
+        expired = db.session.scalars(select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS,
+                                                              Attempt.deadline_at < cutoff)).all()
     closed = 0
-    for attempt_id in list(db.session.scalars(stmt)):
+    for attempt_id in expired:
         with write_transaction():
             attempt = db.session.get(Attempt, attempt_id)
             if attempt is not None and _grade(attempt, now, closed_by="deadline"):
