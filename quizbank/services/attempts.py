@@ -330,24 +330,24 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
     grade worked out beforehand, and only if the answers read now differ is the grade worked out again.
     """
     submitted_at = min(now, facts.deadline_at + timedelta(days=3650))
-    claimed = db.session.execute(
-        update(_ATTEMPTS).where(_ATTEMPTS.c.id == facts.id, _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
-        .values(status=AttemptStatus.GRADED, submitted_at=submitted_at, closed_by=closed_by,
-                **(_result_values(prepared) if prepared is not None else {}))
-    ).rowcount
+    claim = {"attempt_id": facts.id, "new_submitted_at": submitted_at, "new_closed_by": closed_by}
+    if prepared is not None:
+        claimed = db.session.execute(_CLAIM_WITH_RESULT, {**claim, **_result_values(prepared)}).rowcount
+    else:
+        claimed = db.session.execute(_CLAIM, claim).rowcount
     if claimed != 1:
         return False
     rows = _answer_rows(facts.id)  # no save can change them now that the attempt is claimed
     worked = prepared
     if worked is None or worked.answers != [r.answer for r in rows]:
         worked = _work_out(facts, rows)
-        db.session.execute(update(_ATTEMPTS).where(_ATTEMPTS.c.id == facts.id).values(**_result_values(worked)))
+        db.session.execute(_RECORD_RESULT, {"attempt_id": facts.id, **_result_values(worked)})
     # The attempt's number, total and time are copied onto its items and choices for item statistics.
     copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
     db.session.execute(_SCORE_ITEM, [{**row, **copies} for row in worked.item_rows])
     if worked.choice_rows:
-        db.session.execute(insert(ItemChoice.__table__), [{**row, **copies, "attempt_number": facts.number}
-                                                          for row in worked.choice_rows])
+        db.session.execute(_INSERT_CHOICES, [{**row, **copies, "attempt_number": facts.number}
+                                             for row in worked.choice_rows])
     if worked.score.passed:
         # The pass that completes a track certifies in this same transaction.
         certification.reconcile(facts.user_id, now)
@@ -356,8 +356,8 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
 
 def _result_values(worked: _WorkedOut) -> dict[str, Any]:
     score = worked.score
-    return {"points": worked.points, "score": score.fraction, "passed": score.passed,
-            "result": {"competencies": [{"code": c.competency, "items": c.items, "score": c.score,
+    return {"new_points": worked.points, "new_score": score.fraction, "new_passed": score.passed,
+            "new_result": {"competencies": [{"code": c.competency, "items": c.items, "score": c.score,
                                          "fraction": c.fraction} for c in score.competencies],
                        "failed_rules": list(score.failed_rules)}}
 
@@ -403,6 +403,15 @@ _EXPIRED_OF_TRAINEE = (select(_ATTEMPTS.c.id)
                        .where(_ATTEMPTS.c.user_id == bindparam("user_id"),
                               _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,
                               _ATTEMPTS.c.deadline_at < bindparam("cutoff", type_=_ATTEMPTS.c.deadline_at.type)))
+_RESULT_COLUMNS = {"points": bindparam("new_points"), "score": bindparam("new_score"),
+                   "passed": bindparam("new_passed"), "result": bindparam("new_result", type_=_ATTEMPTS.c.result.type)}
+_CLAIM = (update(_ATTEMPTS)
+          .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
+          .values(status=AttemptStatus.GRADED, submitted_at=bindparam("new_submitted_at"),
+                  closed_by=bindparam("new_closed_by")))
+_CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
+_RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
+_INSERT_CHOICES = insert(ItemChoice.__table__)
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
                .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
                        attempt_submitted_at=bindparam("attempt_submitted_at")))

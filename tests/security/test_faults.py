@@ -6,7 +6,8 @@ rollback would show (the usual per-test rollback would hide it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -114,19 +115,40 @@ def _assert_generic_error(response, caplog) -> str:  # type: ignore[no-untyped-d
     return found[0]
 
 
-def test_a_fault_in_the_middle_of_grading_leaves_the_attempt_as_it_was(
-        fault_app, monkeypatch, caplog, dialect, figure):
-    from quizbank.services import attempts
+@contextmanager
+def _statement_fails(app: Flask, prefix: str) -> Iterator[None]:
+    """The database refuses, once, the first statement that starts with `prefix` (the statements before it
+    in the transaction have really been executed)."""
+    from sqlalchemy import event
 
+    from quizbank.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    fired = {"done": False}
+
+    def refuse(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if not fired["done"] and statement.lstrip().startswith(prefix):
+            fired["done"] = True
+            raise InjectedFault("injected fault")
+
+    event.listen(engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine, "before_cursor_execute", refuse)
+    assert fired["done"], f"no statement began with {prefix!r}"
+
+
+def test_a_fault_in_the_middle_of_grading_leaves_the_attempt_as_it_was(fault_app, caplog, dialect, figure):
     trainee, attempt_id = _trainee_ready_to_submit(fault_app)
     client = _signed_in(fault_app, trainee.email)
-    # Inserting the chosen options comes last: by then the claim, the grade and every item's score have been
+    # Inserting the chosen options comes after the claim, the grade and every item's score have been
     # written inside the transaction, so the fault leaves as much half-done work as it can.
-    monkeypatch.setattr(attempts, "insert", _fails_on_call(attempts.insert, 1))
-    response = client.post(f"/trainee/attempts/{attempt_id}/submit")
+    with _statement_fails(fault_app, "INSERT INTO item_choices"):
+        response = client.post(f"/trainee/attempts/{attempt_id}/submit")
     _assert_generic_error(response, caplog)
     after_fault = _footprint(fault_app, trainee.id, attempt_id)
-    monkeypatch.undo()
     assert client.post(f"/trainee/attempts/{attempt_id}/submit").status_code == 302
     recovered = _footprint(fault_app, trainee.id, attempt_id)
     figure(f"fault in grading ({dialect}): status={after_fault.status} "
