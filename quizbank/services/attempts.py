@@ -251,13 +251,10 @@ def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str,
     except presentation.InvalidAnswer as exc:
         raise AnswerRejected(str(exc)) from None
     with write_transaction():
-        stored = db.session.execute(
-            update(AttemptItem)
-            .where(AttemptItem.id == item.id, AttemptItem.attempt_id.in_(
-                select(Attempt.id).where(Attempt.id == attempt_id, Attempt.status == AttemptStatus.IN_PROGRESS)))
-            .values(answer=presentation.response_to_json(response), flagged=flagged, saved_at=now,
-                    seconds_spent=AttemptItem.seconds_spent + max(0, min(seconds_spent, MAX_SECONDS_PER_SAVE)))
-            .execution_options(synchronize_session=False)).rowcount
+        stored = db.session.execute(_SAVE, {
+            "item_id": item.id, "in_attempt": attempt_id, "new_answer": presentation.response_to_json(response),
+            "new_flagged": flagged, "new_saved_at": now,
+            "spent": max(0, min(seconds_spent, MAX_SECONDS_PER_SAVE))}).rowcount
     return SaveResult(True) if stored == 1 else SaveResult(False, True, _SUBMITTED)
 
 
@@ -412,6 +409,14 @@ _CLAIM = (update(_ATTEMPTS)
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
 _INSERT_CHOICES = insert(ItemChoice.__table__)
+# An autosave: lands only while the attempt is still in progress.
+_SAVE = (update(_ITEMS)
+         .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.attempt_id.in_(
+             select(_ATTEMPTS.c.id).where(_ATTEMPTS.c.id == bindparam("in_attempt"),
+                                          _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)))
+         .values(answer=bindparam("new_answer", type_=_ITEMS.c.answer.type), flagged=bindparam("new_flagged"),
+                 saved_at=bindparam("new_saved_at", type_=_ITEMS.c.saved_at.type),
+                 seconds_spent=_ITEMS.c.seconds_spent + bindparam("spent")))
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
                .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
                        attempt_submitted_at=bindparam("attempt_submitted_at")))
