@@ -136,11 +136,20 @@ def test_review_page_costs_the_same_for_a_very_long_attempt(client, login_as, sm
 
 
 def test_the_counter_catches_a_query_per_row(client, login_as, small_bank, monkeypatch):
-    """The guard works: loading each item's version separately makes the review page grow with the attempt."""
+    """The guard works: reading each item's version separately makes the review page grow with the attempt."""
+    from sqlalchemy import select
+
+    from quizbank.extensions import db
+    from quizbank.models import QuestionVersion
     from quizbank.services import progress
 
-    real = progress.drafts_of_versions
-    monkeypatch.setattr(progress, "drafts_of_versions", lambda ids: {k: v for i in ids for k, v in real([i]).items()})
+    real = progress.draft_key
+
+    def key_read_per_item(row):  # type: ignore[no-untyped-def]
+        db.session.execute(select(QuestionVersion.content_hash).where(QuestionVersion.id == row.question_version_id))
+        return real(row)
+
+    monkeypatch.setattr(progress, "draft_key", key_read_per_item)
     attempt_id = _started(client, login_as("trainee"))
     client.post(f"/trainee/attempts/{attempt_id}/submit")
     url = f"/trainee/attempts/{attempt_id}/result"

@@ -17,7 +17,7 @@ from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, I
 
 from . import audit
 from .attempts import AttemptHead, owned_attempt, owned_attempt_head
-from .pinned_drafts import draft_key, drafts_by_key, drafts_of_versions
+from .pinned_drafts import draft_key, drafts_by_key
 from .unit_of_work import write_transaction
 
 
@@ -42,20 +42,8 @@ def _aware(value: datetime | None, now: datetime) -> datetime | None:
 def dashboard(user_id: int, now: datetime) -> list[ModuleProgress]:
     """One row per module, from three queries whatever the number of attempts."""
     modules = list(db.session.scalars(select(Module).order_by(Module.position, Module.code)))
-    stats = {
-        row.module_id: row for row in db.session.execute(
-            select(
-                Attempt.module_id,
-                func.count(Attempt.id).label("used"),
-                func.max(Attempt.score).label("best"),
-                func.max(case((Attempt.passed.is_(True), 1), else_=0)).label("passed"),
-                func.max(Attempt.submitted_at).label("last_submitted"),
-                func.max(case((Attempt.status == AttemptStatus.IN_PROGRESS, Attempt.id), else_=None)).label("active"),
-            ).where(Attempt.user_id == user_id).group_by(Attempt.module_id))
-    }
-    extras = dict(db.session.execute(
-        select(ExtraAttempt.module_id, func.count(ExtraAttempt.id))
-        .where(ExtraAttempt.user_id == user_id).group_by(ExtraAttempt.module_id)).all())
+    stats = {row.module_id: row for row in db.session.execute(_MODULE_STATS, {"user_id": user_id})}
+    extras = dict(db.session.execute(_EXTRAS, {"user_id": user_id}).all())
     rows = []
     for module in modules:
         s = stats.get(module.id)
@@ -69,6 +57,19 @@ def dashboard(user_id: int, now: datetime) -> list[ModuleProgress]:
                                    bool(s and s.passed), active, decision.allowed or active is not None,
                                    "" if active else decision.reason, decision.opens_at))
     return rows
+
+
+_ATTEMPTS, _EXTRA_GRANTS = Attempt.__table__, ExtraAttempt.__table__
+# The trainee's dashboard runs these on every visit: built once, on the tables.
+_MODULE_STATS = (
+    select(_ATTEMPTS.c.module_id, func.count(_ATTEMPTS.c.id).label("used"), func.max(_ATTEMPTS.c.score).label("best"),
+           func.max(case((_ATTEMPTS.c.passed.is_(True), 1), else_=0)).label("passed"),
+           func.max(_ATTEMPTS.c.submitted_at).label("last_submitted"),
+           func.max(case((_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS, _ATTEMPTS.c.id))).label("active"))
+    .where(_ATTEMPTS.c.user_id == bindparam("user_id")).group_by(_ATTEMPTS.c.module_id)
+)
+_EXTRAS = (select(_EXTRA_GRANTS.c.module_id, func.count(_EXTRA_GRANTS.c.id))
+           .where(_EXTRA_GRANTS.c.user_id == bindparam("user_id")).group_by(_EXTRA_GRANTS.c.module_id))
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,13 @@ _PAGE_ITEMS = (
     .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position)
 )
 
+_REVIEW_ITEMS = (
+    select(_ITEMS.c.answer, _ITEMS.c.score, _ITEMS.c.question_version_id, _ITEMS.c.display_order,
+           _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
+    .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+    .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position)
+)
+
 
 def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:
     attempt = owned_attempt(user_id, attempt_id)
@@ -159,9 +167,8 @@ def review(user_id: int, attempt_id: int) -> AttemptReview:
         withheld = "The answers and explanations are shown once you pass this module."
     if withheld:
         return AttemptReview(attempt, [], False, withheld)
-    items = list(db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-                                    .order_by(AttemptItem.position)))
-    drafts = drafts_of_versions([i.question_version_id for i in items])
+    items = db.session.execute(_REVIEW_ITEMS, {"attempt_id": attempt.id}).all()
+    drafts = drafts_by_key({i.question_version_id: draft_key(i) for i in items})
     reviewed = [presentation.review(drafts[i.question_version_id], i.display_order,
                                     presentation.response_from_json(i.answer), i.score or 0.0) for i in items]
     return AttemptReview(attempt, reviewed, True, "")
