@@ -1,0 +1,56 @@
+"""On SQLite, the write-ahead log is moved into the database file after the writers' lock is released."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+from sqlalchemy import event, text
+
+from tests.conftest import make_test_app
+
+
+def _rows_in_the_database_file_alone(database: str, copy_to: str) -> int:
+    """Counts the cohorts the main database file holds by itself, without its write-ahead log."""
+    shutil.copyfile(database, copy_to)
+    with sqlite3.connect(copy_to) as alone:
+        return alone.execute("SELECT count(*) FROM cohorts").fetchone()[0]
+
+
+def test_every_few_writes_a_process_checkpoints_the_log_outside_the_writers_lock(
+        scratch_databases, tmp_path, monkeypatch):
+    from flask_migrate import upgrade
+
+    from quizbank.extensions import db
+    from quizbank.services import unit_of_work
+    from quizbank.services.unit_of_work import write_transaction
+
+    app = make_test_app(scratch_databases("checkpoints"), tmp_path)
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return  # PostgreSQL has no write-ahead log file of ours to move
+        upgrade()
+        database = db.engine.url.database
+
+        @event.listens_for(db.engine, "connect")
+        def _no_automatic_checkpoints(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+            dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")  # so only ours can move the log
+
+        db.engine.dispose()
+    monkeypatch.setattr(unit_of_work, "CHECKPOINT_EVERY_WRITES", 3)
+    monkeypatch.setattr(unit_of_work, "_writes_since_checkpoint", 0)
+    held_open = sqlite3.connect(database)  # keeps the log from being folded in when the app's connections close
+    held_open.execute("SELECT 1").fetchone()
+    copy = str(tmp_path / "alone.sqlite")
+    seen = []
+    try:
+        for n in range(1, 7):
+            with app.app_context():
+                with write_transaction():
+                    db.session.execute(text("INSERT INTO cohorts (name, description, created_at) VALUES (:n, '', '2026-12-06')"),
+                                       {"n": f"cohort {n}"})
+                db.session.remove()
+            seen.append(_rows_in_the_database_file_alone(database, copy))
+    finally:
+        held_open.close()
+    assert seen == [0, 0, 3, 3, 3, 6], seen
