@@ -10,6 +10,9 @@ from sqlalchemy import event, text
 from tests.conftest import make_test_app
 
 
+_NEW_COHORT = text("INSERT INTO cohorts (name, description, created_at) VALUES (:n, '', '2026-12-06')")
+
+
 def _rows_in_the_database_file_alone(database: str, copy_to: str) -> int:
     """Counts the cohorts the main database file holds by itself, without its write-ahead log."""
     shutil.copyfile(database, copy_to)
@@ -47,8 +50,7 @@ def test_every_few_writes_a_process_checkpoints_the_log_outside_the_writers_lock
         for n in range(1, 7):
             with app.app_context():
                 with write_transaction():
-                    db.session.execute(text("INSERT INTO cohorts (name, description, created_at) VALUES (:n, '', '2026-12-06')"),
-                                       {"n": f"cohort {n}"})
+                    db.session.execute(_NEW_COHORT, {"n": f"cohort {n}"})
                 db.session.remove()
             seen.append(_rows_in_the_database_file_alone(database, copy))
     finally:
