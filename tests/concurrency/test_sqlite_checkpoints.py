@@ -9,7 +9,6 @@ from sqlalchemy import event, text
 
 from tests.conftest import make_test_app
 
-
 _NEW_COHORT = text("INSERT INTO cohorts (name, description, created_at) VALUES (:n, '', '2026-12-06')")
 
 
