@@ -9,21 +9,18 @@ from .extensions import login_manager
 PRIVATE_PREFIXES = ("/attempts", "/trainee", "/instructor", "/admin", "/account", "/api/")
 
 
-def _content_security_policy() -> str:
-    # No inline scripts anywhere: every script is a file under /static.
-    return "; ".join(
-        [
-            "default-src 'self'",
-            "script-src 'self'",
-            "style-src 'self'",
-            "img-src 'self' data:",
-            "font-src 'self'",
-            "object-src 'none'",
-            "base-uri 'self'",
-            "form-action 'self'",
-            "frame-ancestors 'none'",
-        ]
-    )
+# No inline scripts anywhere: every script is a file under /static. Built once: every response carries it.
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
 
 
 def init_app(app: Flask) -> None:
@@ -45,7 +42,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", _content_security_policy())
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")

@@ -201,3 +201,17 @@ def test_pinned_drafts_are_rebuilt_when_a_versions_content_changes(db, make_user
     version.content_hash = content_hash(draft_of(version))
     db.session.flush()
     assert drafts_of_versions([version.id])[version.id].stem == "A reused id with other content"
+
+
+def test_pinned_drafts_built_from_the_tables_equal_the_drafts_of_the_entities(db, make_user):
+    """The exam's cache builds drafts from plain rows; every bundled question must come out as `draft_of` says."""
+    from quizbank.services import pinned_drafts
+    from quizbank.services.bank_loading import load_banks
+    from quizbank.services.question_versions import draft_of
+
+    load_banks()
+    versions = list(db.session.scalars(select(QuestionVersion).order_by(QuestionVersion.id)))
+    assert len(versions) > 300
+    pinned_drafts._cache.clear()  # so every draft is built here, not found
+    built = pinned_drafts.drafts_of_versions([v.id for v in versions])
+    assert [built[v.id] for v in versions] == [draft_of(v) for v in versions]
