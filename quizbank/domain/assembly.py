@@ -5,14 +5,14 @@ from __future__ import annotations
 import random
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from . import question_types
 from .types import QuestionDraft, QuestionType
 
 
-@dataclass(frozen=True)
-class PoolItem:
-    """A published question version available to draw."""
+class PoolItem(NamedTuple):
+    """A published question version available to draw (a tuple: a start builds hundreds of them)."""
 
     version_id: int
     question_id: int
@@ -55,9 +55,12 @@ def draw_form(
     if shortfalls:
         raise BankTooSmall(shortfalls)
     seen = set(seen_question_ids)
+    by_competency: dict[str, list[PoolItem]] = {}
+    for item in pool:
+        by_competency.setdefault(item.competency, []).append(item)
     chosen: list[PoolItem] = []
     for code in sorted(blueprint):
-        candidates = sorted((p for p in pool if p.competency == code), key=lambda p: p.version_id)
+        candidates = sorted(by_competency.get(code, ()), key=lambda p: p.version_id)
         unseen = [p for p in candidates if p.question_id not in seen]
         already = [p for p in candidates if p.question_id in seen]
         rng.shuffle(unseen)

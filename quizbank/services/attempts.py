@@ -112,17 +112,15 @@ def owned_attempt_head(user_id: int, attempt_id: int) -> AttemptHead:
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
-    return [assembly.PoolItem(row.id, row.question_id, row.code)
-            for row in db.session.execute(_POOL, {"module_id": module_id})]
+    return [assembly.PoolItem(vid, qid, code)
+            for vid, qid, _digest, code in db.session.execute(_POOL, {"module_id": module_id}).all()]
 
 
 def _pool_with_keys(module_id: int) -> tuple[list[assembly.PoolItem], dict[int, DraftKey]]:
     """The published pool, and each version's draft cache key read with it (saving a query for the drafts)."""
-    pool, keys = [], {}
-    for row in db.session.execute(_POOL, {"module_id": module_id}):
-        pool.append(assembly.PoolItem(row.id, row.question_id, row.code))
-        keys[row.id] = (row.id, row.content_hash, row.question_id)
-    return pool, keys
+    rows = db.session.execute(_POOL, {"module_id": module_id}).all()
+    return ([assembly.PoolItem(vid, qid, code) for vid, qid, _digest, code in rows],
+            {vid: (vid, digest, qid) for vid, qid, digest, _code in rows})
 
 
 def _seen_question_ids(user_id: int, module_id: int) -> set[int]:
@@ -167,16 +165,17 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
     attempt, items = _new_attempt(user_id, module, history, now, seed)
     try:
         with write_transaction():
-            db.session.add(attempt)
-            db.session.flush()
-            db.session.execute(insert(AttemptItem), [{**item, "attempt_id": attempt.id} for item in items])
-            return attempt
+            attempt_id = db.session.execute(_INSERT_ATTEMPT, attempt).scalar_one()
+            db.session.execute(_INSERT_ITEMS, [{**item, "attempt_id": attempt_id} for item in items])
     except IntegrityError:
         # A parallel request started it first (the unique indexes refused the second): resume that one.
         active = _active_attempt(user_id, module.id)
         if active is None:
             raise Conflict("Another attempt was being started at the same moment. Please try again.") from None
         return active
+    started = db.session.get(Attempt, attempt_id)
+    assert started is not None  # committed just above
+    return started
 
 
 def _active_attempt(user_id: int, module_id: int) -> Attempt | None:
@@ -185,8 +184,8 @@ def _active_attempt(user_id: int, module_id: int) -> Attempt | None:
 
 
 def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: datetime,
-                 seed: int | None) -> tuple[Attempt, list[dict[str, Any]]]:
-    """The next attempt and its items (not yet added), or a refusal saying why it cannot start."""
+                 seed: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The next attempt's row and its items' (not yet inserted), or a refusal saying why it cannot start."""
     used, last_submitted = history.used, history.last_submitted
     extra = 0
     if used >= module.attempts_allowed:  # extra attempts only matter once the allowance is used up
@@ -208,9 +207,9 @@ def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: date
             f"{module.title} cannot be taken yet: its question bank does not cover the blueprint. "
             "Your instructors can see what is missing on the question bank page.") from exc
     drafts = drafts_by_key({p.version_id: keys[p.version_id] for p in form})
-    attempt = Attempt(user_id=user_id, module_id=module.id, number=used + 1, seed=seed, started_at=now,
-                      deadline_at=timing.deadline_for(now, module.time_limit_minutes))
-    items = [{"position": i, "question_version_id": p.version_id, "attempt_number": attempt.number,
+    attempt = {"user_id": user_id, "module_id": module.id, "number": used + 1, "seed": seed, "started_at": now,
+               "deadline_at": timing.deadline_for(now, module.time_limit_minutes)}
+    items = [{"position": i, "question_version_id": p.version_id, "attempt_number": attempt["number"],
               "display_order": assembly.display_order(drafts[p.version_id], rng)}
              for i, p in enumerate(form, start=1)]
     return attempt, items
@@ -409,6 +408,8 @@ _CLAIM = (update(_ATTEMPTS)
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
 _INSERT_CHOICES = insert(ItemChoice.__table__)
+_INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
+_INSERT_ITEMS = insert(_ITEMS)
 # An autosave: lands only while the attempt is still in progress.
 _SAVE = (update(_ITEMS)
          .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.attempt_id.in_(
