@@ -495,6 +495,24 @@ def fill_unanswered(app: Any, items: Sequence[PinnedItem]) -> int:
     return len(todo)
 
 
+def fold_in_the_log(app: Any) -> None:
+    """SQLite: moves the write-ahead log into the database file and truncates it, after a bulk setup step
+    (seeding, topping up attempts, storing the answers autosave did not reach). Otherwise the next phase's
+    requests would pay for copying the setup's tens of megabytes, which no real sitting writes."""
+    from quizbank.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            raw = db.engine.raw_connection()  # autocommit: a checkpoint cannot run inside a transaction
+            try:
+                busy, _frames, _moved = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                raw.close()
+            if busy:
+                print("  (the write-ahead log could not be folded in: a reader held it)", flush=True)
+        db.session.remove()
+
+
 def start_remaining(app: Any, module: str, user_ids: Iterable[int]) -> int:
     """Starts (through the app's own service) the attempts the start phase did not reach, so the later
     phases have one in-progress attempt per signed-in trainee and the submit pool outlasts its phase."""
@@ -653,6 +671,7 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
 
         by_user = {ids[s.email]: s for s in sessions}
         topped = start_remaining(app, "SAF", by_user)
+        fold_in_the_log(app)
         items = pinned_items(app, "SAF", set(by_user), rng)
         attempts = sorted({i.attempt_id for i in items})
         print(f"  {len(attempts)} SAF attempts in progress ({len(items)} items pinned; {topped} started through "
@@ -668,6 +687,7 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
                  "X-Autosave: 1;Accept: application/json") for i in ordered], expect='"saved":true'), "write"),
                 "autosave")
         filled = fill_unanswered(app, items)
+        fold_in_the_log(app)
         print(f"  stored the {filled} answers autosave did not reach (as save_answer stores them)", flush=True)
         owner = {i.attempt_id: by_user[i.user_id] for i in items}
         guarded(results, lambda: vs(lambda: run_wrk(settings, port, "submit + grade (25)", [
@@ -812,6 +832,7 @@ def main(argv: list[str] | None = None) -> int:
         for step, seconds in seeded.seconds.items():
             print(f"  {step}: {seconds}s")
         print(f"ceiling (bench/load/ceiling_app.py, gunicorn {args.workers} sync workers):", flush=True)
+        fold_in_the_log(app)
         ceiling_server = Ceiling(settings, url, args.workers)
         try:
             ceiling = {key: ceiling_server.measure(key) for key in CEILING}
