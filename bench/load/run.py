@@ -28,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -459,6 +459,11 @@ def pinned_items(app: Any, module: str, user_ids: set[int], rng: random.Random) 
     return items
 
 
+def _chunks(values: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
 def fill_unanswered(app: Any, items: Sequence[PinnedItem]) -> int:
     """Stores the answers the autosave phase did not reach, exactly as save_answer would store them, so
     every submitted attempt carries 25 answers."""
@@ -473,12 +478,14 @@ def fill_unanswered(app: Any, items: Sequence[PinnedItem]) -> int:
     from quizbank.services.unit_of_work import write_transaction
 
     with app.app_context():
-        answered = {i for i, a in db.session.execute(
-            select(AttemptItem.id, AttemptItem.answer).where(AttemptItem.id.in_([p.item_id for p in items]))) if a}
+        # Read by attempt (a few thousand ids), not by item: PostgreSQL takes at most 65,535 parameters.
+        rows = [row for attempt_ids in _chunks(sorted({p.attempt_id for p in items}), 5000)
+                for row in db.session.execute(
+                    select(AttemptItem.id, AttemptItem.answer, AttemptItem.question_version_id,
+                           AttemptItem.display_order).where(AttemptItem.attempt_id.in_(attempt_ids)))]
+        answered = {i for i, a, _v, _o in rows if a}
         todo = [p for p in items if p.item_id not in answered]
-        stored = {i: (v, o) for i, v, o in db.session.execute(
-            select(AttemptItem.id, AttemptItem.question_version_id, AttemptItem.display_order)
-            .where(AttemptItem.id.in_([p.item_id for p in todo])))}
+        stored = {i: (v, o) for i, _a, v, o in rows}
         drafts = drafts_of_versions(sorted({v for v, _o in stored.values()}))
         now = datetime.now(UTC)
         with write_transaction():
