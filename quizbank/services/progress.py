@@ -89,6 +89,14 @@ class AttemptPage:
     seconds_left: int
     image_sha: str | None = None
 
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for s in self.statuses if s.answered)
+
+    @property
+    def flagged_count(self) -> int:
+        return sum(1 for s in self.statuses if s.flagged)
+
 
 def _is_answered(answer: dict | None) -> bool:  # type: ignore[type-arg]
     return not presentation.response_from_json(answer).is_blank

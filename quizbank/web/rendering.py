@@ -10,6 +10,8 @@ from flask import Flask
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from .question_map import question_map
+
 # Raw HTML in the source is not passed through at all; nh3 then keeps only these tags.
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "code", "pre", "blockquote", "table", "thead",
@@ -39,3 +41,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["md"] = markdown_html
     app.jinja_env.filters["when"] = when
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.globals["question_map"] = question_map
