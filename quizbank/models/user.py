@@ -19,25 +19,12 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
-class User(db.Model):
-    __tablename__ = "users"
+class SignedIn:
+    """What flask-login asks of a signed-in person. The id it keeps in the cookie is the login session's
+    token, not the user id, so ending the session row on the server ends the cookie too."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(120))
-    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
-    password_hash: Mapped[str | None] = mapped_column(String(255))
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    cohorts: Mapped[list[Cohort]] = relationship(
-        secondary="cohort_memberships", back_populates="members", order_by="Cohort.name"
-    )
-
-    # flask-login integration: the id flask-login stores is the login-session token, not the user
-    # id, so ending the session row on the server ends the cookie too.
-    session_token = None  # str | None, set per request; not a column
+    active: bool
+    session_token: str | None
 
     @property
     def is_active(self) -> bool:
@@ -53,6 +40,25 @@ class User(db.Model):
 
     def get_id(self) -> str | None:
         return self.session_token
+
+
+class User(SignedIn, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    cohorts: Mapped[list[Cohort]] = relationship(
+        secondary="cohort_memberships", back_populates="members", order_by="Cohort.name"
+    )
+
+    session_token = None  # str | None, set per request; not a column
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

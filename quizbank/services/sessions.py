@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 
 from quizbank.extensions import db
 from quizbank.models import LoginSession, Role, User, utcnow
+from quizbank.models.user import SignedIn
 
 from .unit_of_work import write_transaction
 
@@ -18,7 +19,7 @@ TOUCH_EVERY = timedelta(minutes=5)
 
 
 @dataclass
-class SignedInUser:
+class SignedInUser(SignedIn):
     """Who is signed in for this request: what views and templates read of them (flask-login's user).
 
     A plain value, not the ORM entity: every request builds one, and loading an entity costs several
@@ -31,22 +32,7 @@ class SignedInUser:
     name: str
     role: Role
     active: bool
-    session_token: str | None = None  # flask-login's id: the login-session token, not the user id
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_authenticated(self) -> bool:
-        return True
-
-    @property
-    def is_anonymous(self) -> bool:
-        return False
-
-    def get_id(self) -> str | None:
-        return self.session_token
+    session_token: str | None = None
 
 
 _USERS = User.__table__
