@@ -157,11 +157,10 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
     """
     close_expired(now=now, grace_seconds=grace_seconds, user_id=user_id)
     module = _start_terms(module_code)
-    history = db.session.execute(_HISTORY, {"user_id": user_id, "module_id": module.id}).one()
-    if history.active is not None:
-        active = db.session.get(Attempt, history.active)
-        if active is not None:
-            return active
+    history = _history(user_id, module.id)
+    active = _resumable(history)
+    if active is not None:
+        return active
     attempt, items = _new_attempt(user_id, module, history, now, seed)
     try:
         with write_transaction():
@@ -169,7 +168,7 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
             db.session.execute(_INSERT_ITEMS, [{**item, "attempt_id": attempt_id} for item in items])
     except IntegrityError:
         # A parallel request started it first (the unique indexes refused the second): resume that one.
-        active = _active_attempt(user_id, module.id)
+        active = _resumable(_history(user_id, module.id))
         if active is None:
             raise Conflict("Another attempt was being started at the same moment. Please try again.") from None
         return active
@@ -178,23 +177,23 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
     return started
 
 
-def _active_attempt(user_id: int, module_id: int) -> Attempt | None:
-    return db.session.scalar(select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.module_id == module_id, Attempt.status == AttemptStatus.IN_PROGRESS))
+def _history(user_id: int, module_id: int) -> Row[Any]:
+    """The trainee's attempts at the module so far: how many, the last submission, the active one, and the
+    extra attempts granted."""
+    return db.session.execute(_HISTORY, {"user_id": user_id, "module_id": module_id}).one()
+
+
+def _resumable(history: Row[Any]) -> Attempt | None:
+    return db.session.get(Attempt, history.active) if history.active is not None else None
 
 
 def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: datetime,
                  seed: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The next attempt's row and its items' (not yet inserted), or a refusal saying why it cannot start."""
-    used, last_submitted = history.used, history.last_submitted
-    extra = 0
-    if used >= module.attempts_allowed:  # extra attempts only matter once the allowance is used up
-        extra = db.session.scalar(select(func.count(ExtraAttempt.id)).where(
-            ExtraAttempt.user_id == user_id, ExtraAttempt.module_id == module.id)) or 0
-    if last_submitted is not None and last_submitted.tzinfo is None:  # SQLite aggregate loses the type
-        last_submitted = last_submitted.replace(tzinfo=now.tzinfo)
+    used = history.used
     decision = may_start(now=now, attempts_used=used, attempts_allowed=module.attempts_allowed,
-                         extra_granted=extra, last_submitted_at=last_submitted, wait_hours=module.wait_hours)
+                         extra_granted=history.extra, last_submitted_at=history.last_submitted,
+                         wait_hours=module.wait_hours)
     if not decision.allowed:
         raise AttemptRefused(decision.reason, decision.opens_at)
     seed = seed if seed is not None else secrets.randbits(31)  # fits an INTEGER column everywhere
@@ -384,8 +383,14 @@ _START_MODULE = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_all
                         _MODULES.c.time_limit_minutes).where(_MODULES.c.code == bindparam("code")))
 _BLUEPRINT = (select(_COMPETENCIES.c.code, _COMPETENCIES.c.blueprint_count)
               .where(_COMPETENCIES.c.module_id == bindparam("module_id")).order_by(_COMPETENCIES.c.code))
-_HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"), func.max(_ATTEMPTS.c.submitted_at).label("last_submitted"),
-                   func.max(case((_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS, _ATTEMPTS.c.id))).label("active"))
+_EXTRA_GRANTS = ExtraAttempt.__table__
+# MAX keeps the column's type, so the last submission comes back as an aware datetime on SQLite too.
+_HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"),
+                   func.max(_ATTEMPTS.c.submitted_at).label("last_submitted"),
+                   func.max(case((_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS, _ATTEMPTS.c.id))).label("active"),
+                   select(func.count(_EXTRA_GRANTS.c.id))
+                   .where(_EXTRA_GRANTS.c.user_id == bindparam("user_id"),
+                          _EXTRA_GRANTS.c.module_id == bindparam("module_id")).scalar_subquery().label("extra"))
             .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
 _POOL = (select(_VERSIONS.c.id, _VERSIONS.c.question_id, _VERSIONS.c.content_hash, _COMPETENCIES.c.code)
          .join_from(_VERSIONS, _QUESTIONS, _QUESTIONS.c.id == _VERSIONS.c.question_id)
@@ -395,10 +400,10 @@ _SEEN = (select(_VERSIONS.c.question_id).distinct()
          .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
          .join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id)
          .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
-_EXPIRED_OF_TRAINEE = (select(_ATTEMPTS.c.id)
-                       .where(_ATTEMPTS.c.user_id == bindparam("user_id"),
-                              _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,
-                              _ATTEMPTS.c.deadline_at < bindparam("cutoff", type_=_ATTEMPTS.c.deadline_at.type)))
+_EXPIRED = (select(_ATTEMPTS.c.id)
+            .where(_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,
+                   _ATTEMPTS.c.deadline_at < bindparam("cutoff", type_=_ATTEMPTS.c.deadline_at.type)))
+_EXPIRED_OF_TRAINEE = _EXPIRED.where(_ATTEMPTS.c.user_id == bindparam("user_id"))
 _RESULT_COLUMNS = {"points": bindparam("new_points"), "score": bindparam("new_score"),
                    "passed": bindparam("new_passed"), "result": bindparam("new_result", type_=_ATTEMPTS.c.result.type)}
 _CLAIM = (update(_ATTEMPTS)
@@ -429,8 +434,7 @@ def close_expired(*, now: datetime, grace_seconds: int, user_id: int | None = No
     if user_id is not None:  # every dashboard and start asks this of one trainee
         expired = db.session.scalars(_EXPIRED_OF_TRAINEE, {"user_id": user_id, "cutoff": cutoff}).all()
     else:
-        expired = db.session.scalars(select(Attempt.id).where(Attempt.status == AttemptStatus.IN_PROGRESS,
-                                                              Attempt.deadline_at < cutoff)).all()
+        expired = db.session.scalars(_EXPIRED, {"cutoff": cutoff}).all()
     closed = 0
     for attempt_id in expired:
         with write_transaction():

@@ -64,10 +64,6 @@ def current_certificate(user_id: int, track_id: int) -> Certificate | None:
         Certificate.user_id == user_id, Certificate.track_id == track_id, Certificate.is_current.is_(True)))
 
 
-def trainee_record(user_id: int, track: Track) -> TraineeRecord:
-    return trainee_records(user_id, [track.id])[track.id]
-
-
 def trainee_records(user_id: int, track_ids: Sequence[int]) -> dict[int, TraineeRecord]:
     """The trainee's record as each track sees it, from one query per kind of evidence whatever the
     number of tracks (on the tables: grading runs this under the write lock)."""
@@ -315,10 +311,11 @@ class TrackProgress:
 def progress_of(user_id: int, now: datetime) -> list[TrackProgress]:
     """Each active track with what the trainee has met, what remains, and the current certificate."""
     result = []
-    for track in db.session.scalars(select(Track).where(Track.active.is_(True)).order_by(Track.name)
-                                    .options(selectinload(Track.modules), selectinload(Track.skills))):
-        rules = track_rules(track)
-        record = trainee_record(user_id, track)
+    tracks = list(db.session.scalars(select(Track).where(Track.active.is_(True)).order_by(Track.name)
+                                     .options(selectinload(Track.modules), selectinload(Track.skills))))
+    records = trainee_records(user_id, [track.id for track in tracks])
+    for track in tracks:
+        rules, record = track_rules(track), records[track.id]
         result.append(TrackProgress(
             track, rules_domain.status(record, now, expiring_window()), rules_domain.requirements(rules, record),
             rules_domain.renewal_requirements(rules, record), current_certificate(user_id, track.id)))

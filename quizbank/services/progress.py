@@ -34,11 +34,6 @@ class ModuleProgress:
     opens_at: datetime | None
 
 
-def _aware(value: datetime | None, now: datetime) -> datetime | None:
-    # Aggregates (MAX) come back without the column type on SQLite, so without a zone.
-    return value.replace(tzinfo=now.tzinfo) if value is not None and value.tzinfo is None else value
-
-
 def dashboard(user_id: int, now: datetime) -> list[ModuleProgress]:
     """One row per module, from three queries whatever the number of attempts."""
     modules = list(db.session.scalars(select(Module).order_by(Module.position, Module.code)))
@@ -50,7 +45,7 @@ def dashboard(user_id: int, now: datetime) -> list[ModuleProgress]:
         used = s.used if s else 0
         decision = may_start(now=now, attempts_used=used, attempts_allowed=module.attempts_allowed,
                              extra_granted=extras.get(module.id, 0),
-                             last_submitted_at=_aware(s.last_submitted, now) if s else None,
+                             last_submitted_at=s.last_submitted if s else None,
                              wait_hours=module.wait_hours)
         active = s.active if s else None
         rows.append(ModuleProgress(module, used, decision.attempts_left, s.best if s else None,
@@ -60,7 +55,8 @@ def dashboard(user_id: int, now: datetime) -> list[ModuleProgress]:
 
 
 _ATTEMPTS, _EXTRA_GRANTS = Attempt.__table__, ExtraAttempt.__table__
-# The trainee's dashboard runs these on every visit: built once, on the tables.
+# The trainee's dashboard runs these on every visit: built once, on the tables. MAX keeps the column's
+# type, so the last submission comes back as an aware datetime on SQLite too.
 _MODULE_STATS = (
     select(_ATTEMPTS.c.module_id, func.count(_ATTEMPTS.c.id).label("used"), func.max(_ATTEMPTS.c.score).label("best"),
            func.max(case((_ATTEMPTS.c.passed.is_(True), 1), else_=0)).label("passed"),
