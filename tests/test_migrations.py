@@ -69,3 +69,57 @@ def test_upgrading_fills_the_statistics_copies_of_attempts_graded_before(scratch
         assert {c.question_version_id for c in choices} <= {i.question_version_id for i in items}
         db.session.remove()
         db.engine.dispose()
+
+
+def test_upgrading_stores_the_blank_answers_of_open_attempts_as_null(scratch_databases, tmp_path):
+    """Revision 0009: a blank answer saved before it, in an attempt still open, becomes NULL (the map's
+    "answered" is `answer IS NOT NULL`); real answers, and the answers of graded attempts, are kept."""
+    from datetime import UTC, datetime, timedelta
+
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import select, update
+
+    from quizbank.extensions import db
+    from quizbank.models import AttemptItem, Role, User
+    from quizbank.services import attempts
+    from quizbank.services.bank_loading import load_banks
+    from tests.conftest import FAST_HASHER, small_bank_yaml
+
+    blank = {"selected": [], "matches": [], "text": ""}
+    spaces = {"selected": [], "matches": [], "text": "   "}
+    given = {"selected": ["a"], "matches": [], "text": ""}
+    (tmp_path / "tst.yaml").write_text(small_bank_yaml())
+    app = make_test_app(scratch_databases("migration_blank_answers"), tmp_path)
+    now = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+    with app.app_context():
+        upgrade()
+        load_banks([tmp_path / "tst.yaml"])
+        trainees = [User(email=f"t{n}@example.org", name=f"Trainee {n}", role=Role.TRAINEE,
+                         password_hash=FAST_HASHER.hash("x" * 12)) for n in (1, 2)]
+        db.session.add_all(trainees)
+        db.session.commit()
+        graded = attempts.start_attempt(trainees[0].id, "TST", now=now, grace_seconds=30)
+        attempts.submit(trainees[0].id, graded.id, now=now + timedelta(minutes=4), grace_seconds=30)
+        open_attempt = attempts.start_attempt(trainees[1].id, "TST", now=now, grace_seconds=30)
+        ids = {"graded": graded.id, "open": open_attempt.id}
+        db.session.remove()
+
+        downgrade(revision="0008")  # as a database whose saves stored blank answers as JSON
+        for attempt_id in ids.values():
+            for position, answer in ((1, blank), (2, spaces), (3, given)):
+                db.session.execute(update(AttemptItem).where(AttemptItem.attempt_id == attempt_id,
+                                                             AttemptItem.position == position).values(answer=answer))
+        db.session.commit()
+        db.session.remove()
+        upgrade()
+
+        def stored(attempt_id):  # type: ignore[no-untyped-def]
+            rows = db.session.execute(select(AttemptItem.position, AttemptItem.answer.is_(None), AttemptItem.answer)
+                                      .where(AttemptItem.attempt_id == attempt_id, AttemptItem.position <= 3)
+                                      .order_by(AttemptItem.position)).all()
+            return [(null, answer) for _position, null, answer in rows]
+
+        assert stored(ids["open"]) == [(True, None), (True, None), (False, given)]
+        assert stored(ids["graded"]) == [(False, blank), (False, spaces), (False, given)]
+        db.session.remove()
+        db.engine.dispose()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, func, insert, select, update
+from sqlalchemy import JSON, Row, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -250,7 +250,10 @@ def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str,
         raise AnswerRejected(str(exc)) from None
     with write_transaction():
         stored = db.session.execute(_SAVE, {
-            "item_id": item.id, "in_attempt": attempt_id, "new_answer": presentation.response_to_json(response),
+            "item_id": item.id, "in_attempt": attempt_id,
+            # A blank answer is stored as NULL, as if never given: the question map asks the database which
+            # items are answered (IS NOT NULL) instead of decoding every answer of the attempt.
+            "new_answer": None if response.is_blank else presentation.response_to_json(response),
             "new_flagged": flagged, "new_saved_at": now,
             "spent": max(0, min(seconds_spent, MAX_SECONDS_PER_SAVE))}).rowcount
     return SaveResult(True) if stored == 1 else SaveResult(False, True, _SUBMITTED)
@@ -420,7 +423,7 @@ _SAVE = (update(_ITEMS)
          .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.attempt_id.in_(
              select(_ATTEMPTS.c.id).where(_ATTEMPTS.c.id == bindparam("in_attempt"),
                                           _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)))
-         .values(answer=bindparam("new_answer", type_=_ITEMS.c.answer.type), flagged=bindparam("new_flagged"),
+         .values(answer=bindparam("new_answer", type_=JSON(none_as_null=True)), flagged=bindparam("new_flagged"),
                  saved_at=bindparam("new_saved_at", type_=_ITEMS.c.saved_at.type),
                  seconds_spent=_ITEMS.c.seconds_spent + bindparam("spent")))
 _SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))

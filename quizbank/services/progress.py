@@ -94,10 +94,6 @@ class AttemptPage:
         return sum(1 for s in self.statuses if s.flagged)
 
 
-def _is_answered(answer: dict | None) -> bool:  # type: ignore[type-arg]
-    return not presentation.response_from_json(answer).is_blank
-
-
 class AttemptClosed(DomainError):
     """The attempt has been graded: its questions can no longer be shown for answering."""
 
@@ -109,27 +105,34 @@ def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) ->
     attempt = owned_attempt_head(user_id, attempt_id)
     if attempt.status is not AttemptStatus.IN_PROGRESS:
         raise AttemptClosed("This attempt has been submitted.")
-    rows = db.session.execute(_PAGE_ITEMS, {"attempt_id": attempt.id}).all()
+    rows = db.session.execute(_PAGE_ITEMS, {"attempt_id": attempt.id, "position": position}).all()
     current = next((row for row in rows if row.position == position), None)
     if current is None:
         raise NotFound("This attempt has no such question.")
     draft = drafts_by_key({current.question_version_id: draft_key(current)})[current.question_version_id]
     shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
-    statuses = [ItemStatus(row.position, _is_answered(row.answer), row.flagged) for row in rows]
+    statuses = [ItemStatus(row.position, row.answered, row.flagged) for row in rows]
     return AttemptPage(attempt, position, shown, current.flagged, statuses,
                        timing.seconds_left(now, attempt.deadline_at), current.sha256)
 
 
 _ITEMS, _VERSIONS, _IMAGES = AttemptItem.__table__, QuestionVersion.__table__, Image.__table__
+# A save stores a blank answer as NULL, so "answered" is a test the database makes (see save_answer).
+_ANSWERED = _ITEMS.c.answer.is_not(None).label("answered")
+_SHOWN = _ITEMS.c.position == bindparam("position")
 # Every question page runs it: plain rows on the tables, built once. The map needs three columns of every
-# item, the page one whole item (and its version's cache key).
+# item, the page one whole item; the JSON columns are sent (and decoded) for the shown item alone.
 _PAGE_ITEMS = (
-    select(_ITEMS.c.position, _ITEMS.c.answer, _ITEMS.c.flagged, _ITEMS.c.question_version_id,
-           _ITEMS.c.display_order, _VERSIONS.c.content_hash, _VERSIONS.c.question_id, _IMAGES.c.sha256)
+    select(_ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged, _ITEMS.c.question_version_id,
+           case((_SHOWN, _ITEMS.c.answer)).label("answer"),
+           case((_SHOWN, _ITEMS.c.display_order)).label("display_order"),
+           _VERSIONS.c.content_hash, _VERSIONS.c.question_id, _IMAGES.c.sha256)
     .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
     .outerjoin(_IMAGES, _IMAGES.c.id == _VERSIONS.c.image_id)
     .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position)
 )
+_STATUSES = (select(_ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged)
+             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
 
 _REVIEW_ITEMS = (
     select(_ITEMS.c.answer, _ITEMS.c.score, _ITEMS.c.question_version_id, _ITEMS.c.display_order,
@@ -141,9 +144,8 @@ _REVIEW_ITEMS = (
 
 def attempt_statuses(user_id: int, attempt_id: int) -> tuple[Attempt, list[ItemStatus]]:
     attempt = owned_attempt(user_id, attempt_id)
-    items = db.session.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)
-                               .order_by(AttemptItem.position))
-    return attempt, [ItemStatus(i.position, _is_answered(i.answer), i.flagged) for i in items]
+    rows = db.session.execute(_STATUSES, {"attempt_id": attempt.id})
+    return attempt, [ItemStatus(row.position, row.answered, row.flagged) for row in rows]
 
 
 class AttemptStillOpen(Forbidden):

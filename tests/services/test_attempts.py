@@ -215,3 +215,31 @@ def test_pinned_drafts_built_from_the_tables_equal_the_drafts_of_the_entities(db
     pinned_drafts._cache.clear()  # so every draft is built here, not found
     built = pinned_drafts.drafts_of_versions([v.id for v in versions])
     assert [built[v.id] for v in versions] == [draft_of(v) for v in versions]
+
+
+def test_a_cleared_answer_is_stored_as_null_and_the_map_shows_it_unanswered(db, make_user, small_bank):
+    trainee = make_user()
+    attempt = start(trainee)
+    at = T0 + timedelta(minutes=1)
+
+    def save(form):  # type: ignore[no-untyped-def]
+        return attempts.save_answer(trainee.id, attempt.id, 1, form, flagged=False, now=at, grace_seconds=GRACE)
+
+    def answered_on_page(position):  # type: ignore[no-untyped-def]
+        page = progress.attempt_page(trainee.id, attempt.id, position, at)
+        return page, [status.answered for status in page.statuses]
+
+    assert save({"choice": ["2"]}).saved
+    page, answered = answered_on_page(2)
+    assert answered == [True, False, False, False, False, False]
+    page, _ = answered_on_page(1)
+    assert page.item.selected == frozenset({2})  # the shown item's own answer comes with the page
+
+    assert save({}).saved  # the trainee clears the choice
+    stored_as_null = select(func.count()).where(AttemptItem.attempt_id == attempt.id, AttemptItem.position == 1,
+                                                AttemptItem.answer.is_(None))
+    assert db.session.scalar(stored_as_null) == 1  # SQL NULL, not the JSON text 'null'
+    page, answered = answered_on_page(1)
+    assert answered == [False] * 6 and page.item.selected == frozenset()
+    _attempt, statuses = progress.attempt_statuses(trainee.id, attempt.id)
+    assert [status.answered for status in statuses] == [False] * 6
