@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Row, bindparam, case, func, insert, select, update
+from sqlalchemy import JSON, ColumnElement, Row, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -92,6 +92,14 @@ class AttemptHead:
     rules: ModuleRules
 
     @classmethod
+    def from_row(cls, row: Row[Any]) -> AttemptHead:
+        """The head from a row holding `head_columns()`."""
+        return cls(row.id, row.user_id, row.number, row.status, row.deadline_at,
+                   ModuleHeading(row.module_id, row.code, row.title),
+                   ModuleRules(row.pass_mark_percent / 100, row.require_all_critical,
+                               row.competency_min_percent / 100))
+
+    @classmethod
     def of(cls, attempt: Attempt) -> AttemptHead:
         module = attempt.module
         return cls(attempt.id, attempt.user_id, attempt.number, attempt.status, attempt.deadline_at,
@@ -105,10 +113,21 @@ def owned_attempt_head(user_id: int, attempt_id: int) -> AttemptHead:
     row = db.session.execute(_HEAD, {"attempt_id": attempt_id, "user_id": user_id}).first()
     if row is None:
         raise NotFound("There is no such attempt.")
-    return AttemptHead(row.id, row.user_id, row.number, row.status, row.deadline_at,
-                       ModuleHeading(row.module_id, row.code, row.title),
-                       ModuleRules(row.pass_mark_percent / 100, row.require_all_critical,
-                                   row.competency_min_percent / 100))
+    return AttemptHead.from_row(row)
+
+
+def head_columns(deadline_only_where: ColumnElement[bool] | None = None) -> tuple[ColumnElement[Any], ...]:
+    """The columns `AttemptHead.from_row` reads, from `HEAD_TABLES`.
+
+    A statement that repeats the head on each of an attempt's items can send the deadline only on the rows
+    where `deadline_only_where` holds: on SQLite it is the one column converted in Python on every row.
+    """
+    deadline: ColumnElement[Any] = _ATTEMPTS.c.deadline_at
+    if deadline_only_where is not None:
+        deadline = case((deadline_only_where, deadline)).label("deadline_at")
+    return (_ATTEMPTS.c.id, _ATTEMPTS.c.user_id, _ATTEMPTS.c.number, _ATTEMPTS.c.status, deadline,
+            _ATTEMPTS.c.module_id, _MODULES.c.code, _MODULES.c.title, _MODULES.c.pass_mark_percent,
+            _MODULES.c.require_all_critical, _MODULES.c.competency_min_percent)
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
@@ -367,10 +386,8 @@ _ITEMS = AttemptItem.__table__
 _VERSIONS = QuestionVersion.__table__
 _MODULES = Module.__table__
 # The reads every page of a sitting makes, built once (on the tables, so without the ORM's entity loading).
-_HEAD = (select(_ATTEMPTS.c.id, _ATTEMPTS.c.user_id, _ATTEMPTS.c.number, _ATTEMPTS.c.status, _ATTEMPTS.c.deadline_at,
-                _ATTEMPTS.c.module_id, _MODULES.c.code, _MODULES.c.title, _MODULES.c.pass_mark_percent,
-                _MODULES.c.require_all_critical, _MODULES.c.competency_min_percent)
-         .join_from(_ATTEMPTS, _MODULES, _MODULES.c.id == _ATTEMPTS.c.module_id)
+HEAD_TABLES = _ATTEMPTS.join(_MODULES, _MODULES.c.id == _ATTEMPTS.c.module_id)
+_HEAD = (select(*head_columns()).select_from(HEAD_TABLES)
          .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id")))
 _ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, _ITEMS.c.question_version_id, _VERSIONS.c.content_hash,
                    _VERSIONS.c.question_id)

@@ -16,7 +16,7 @@ from quizbank.extensions import db
 from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, Image, Module, QuestionVersion, User
 
 from . import audit
-from .attempts import AttemptHead, owned_attempt, owned_attempt_head
+from .attempts import HEAD_TABLES, AttemptHead, head_columns, owned_attempt
 from .pinned_drafts import draft_key, drafts_by_key
 from .unit_of_work import write_transaction
 
@@ -102,13 +102,15 @@ class AttemptClosed(DomainError):
 
 def attempt_page(user_id: int, attempt_id: int, position: int, now: datetime) -> AttemptPage:
     """One question of the trainee's own open attempt, with the map of every question's state."""
-    attempt = owned_attempt_head(user_id, attempt_id)
-    if attempt.status is not AttemptStatus.IN_PROGRESS:
+    rows = db.session.execute(_PAGE, {"attempt_id": attempt_id, "user_id": user_id, "position": position}).all()
+    if not rows:
+        raise NotFound("There is no such attempt.")
+    if rows[0].status is not AttemptStatus.IN_PROGRESS:
         raise AttemptClosed("This attempt has been submitted.")
-    rows = db.session.execute(_PAGE_ITEMS, {"attempt_id": attempt.id, "position": position}).all()
     current = next((row for row in rows if row.position == position), None)
     if current is None:
         raise NotFound("This attempt has no such question.")
+    attempt = AttemptHead.from_row(current)
     draft = drafts_by_key({current.question_version_id: draft_key(current)})[current.question_version_id]
     shown = presentation.present(draft, current.display_order, presentation.response_from_json(current.answer))
     statuses = [ItemStatus(row.position, row.answered, row.flagged) for row in rows]
@@ -120,16 +122,19 @@ _ITEMS, _VERSIONS, _IMAGES = AttemptItem.__table__, QuestionVersion.__table__, I
 # A save stores a blank answer as NULL, so "answered" is a test the database makes (see save_answer).
 _ANSWERED = _ITEMS.c.answer.is_not(None).label("answered")
 _SHOWN = _ITEMS.c.position == bindparam("position")
-# Every question page runs it: plain rows on the tables, built once. The map needs three columns of every
-# item, the page one whole item; the JSON columns are sent (and decoded) for the shown item alone.
-_PAGE_ITEMS = (
-    select(_ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged, _ITEMS.c.question_version_id,
-           case((_SHOWN, _ITEMS.c.answer)).label("answer"),
+# Every question page runs it, so it is one statement, built once, on the tables: the attempt's head and
+# the three columns of every item the map needs, each row joined to its version's cache key. What only the
+# shown item needs (its JSON columns, the deadline) is sent on its row alone.
+_PAGE = (
+    select(*head_columns(deadline_only_where=_SHOWN), _ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged,
+           _ITEMS.c.question_version_id, case((_SHOWN, _ITEMS.c.answer)).label("answer"),
            case((_SHOWN, _ITEMS.c.display_order)).label("display_order"),
            _VERSIONS.c.content_hash, _VERSIONS.c.question_id, _IMAGES.c.sha256)
-    .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
-    .outerjoin(_IMAGES, _IMAGES.c.id == _VERSIONS.c.image_id)
-    .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position)
+    .select_from(HEAD_TABLES.join(_ITEMS, _ITEMS.c.attempt_id == _ATTEMPTS.c.id)
+                 .join(_VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+                 .outerjoin(_IMAGES, _IMAGES.c.id == _VERSIONS.c.image_id))
+    .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id"))
+    .order_by(_ITEMS.c.position)
 )
 _STATUSES = (select(_ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged)
              .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
