@@ -123,3 +123,17 @@ def test_upgrading_stores_the_blank_answers_of_open_attempts_as_null(scratch_dat
         assert stored(ids["graded"]) == [(False, blank), (False, spaces), (False, given)]
         db.session.remove()
         db.engine.dispose()
+
+
+def test_the_items_statistics_index_holds_graded_items_only(app, db):
+    """Revision 0010: starting an attempt writes nothing into the statistics index; grading adds each item."""
+    from sqlalchemy import text
+
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "postgresql":
+            definition = connection.execute(text(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_attempt_items_statistics'")).scalar_one()
+        else:
+            definition = connection.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'ix_attempt_items_statistics'")).scalar_one()
+    assert "WHERE" in definition.upper() and "attempt_points IS NOT NULL" in definition

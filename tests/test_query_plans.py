@@ -31,7 +31,9 @@ HOT_LOOKUPS = {
     "attempts of a trainee": select(Attempt).where(Attempt.user_id == 1),
     "responses of an attempt": select(AttemptItem).where(AttemptItem.attempt_id == 7),
     "one response of an attempt": select(AttemptItem).where(AttemptItem.attempt_id == 7, AttemptItem.position == 3),
-    "responses to a question version": select(AttemptItem).where(AttemptItem.question_version_id == 5),
+    # The statistics index holds graded items only; no path reads a version's ungraded responses.
+    "graded responses to a question version": select(AttemptItem).where(AttemptItem.question_version_id == 5,
+                                                                        AttemptItem.attempt_points.is_not(None)),
     "graded attempts of a module": select(Attempt).where(Attempt.module_id == 2,
                                                          Attempt.status == AttemptStatus.GRADED),
     "certificate by verification code": select(Certificate).where(Certificate.verification_code == "abc"),

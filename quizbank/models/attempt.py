@@ -71,13 +71,16 @@ class AttemptItem(db.Model):
     submission time (the last two written when it is graded, after which nothing about it changes). Item
     statistics group millions of responses by version and total: with the copies, and the covering index
     that holds them, they read one index in order instead of joining every response to its attempt.
+    The index holds graded items only (statistics read nothing else): an item enters it once, when graded,
+    so starting an attempt writes no entry there and grading moves none.
     """
 
     __tablename__ = "attempt_items"
     __table_args__ = (
         UniqueConstraint("attempt_id", "position"),
         Index("ix_attempt_items_statistics", "question_version_id", "attempt_points", "attempt_number",
-              "attempt_submitted_at", "score", "seconds_spent"),
+              "attempt_submitted_at", "score", "seconds_spent",
+              sqlite_where=text("attempt_points IS NOT NULL"), postgresql_where=text("attempt_points IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
