@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import partial
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from quizbank.extensions import db, want_immediate
@@ -43,6 +45,24 @@ def write_transaction() -> Iterator[Session]:
 CHECKPOINT_EVERY_WRITES = 16
 _writes_since_checkpoint = 0
 
+Job = Callable[[], None]
+
+
+def _run_now(job: Job) -> None:
+    job()
+
+
+# How a due checkpoint is run: at once by default (the CLI, scripts); the web app hands it to the server to
+# run once the response has been sent (see `run_upkeep_with`).
+_upkeep_runner: Callable[[Job], None] = _run_now
+
+
+def run_upkeep_with(runner: Callable[[Job], None]) -> None:
+    """Sets who runs upkeep that no caller waits for (the log checkpoint): the web app defers it until the
+    response is out, so the request that happened to make the checkpoint due is not the one that pays."""
+    global _upkeep_runner
+    _upkeep_runner = runner
+
 
 def _checkpoint_now_and_then(session: Session) -> None:
     """On SQLite, moves the write-ahead log into the database file outside the writers' queue.
@@ -62,7 +82,11 @@ def _checkpoint_now_and_then(session: Session) -> None:
     if _writes_since_checkpoint < CHECKPOINT_EVERY_WRITES:
         return
     _writes_since_checkpoint = 0
-    raw = bind.engine.raw_connection()  # in autocommit: a checkpoint cannot run inside a transaction
+    _upkeep_runner(partial(_passive_checkpoint, bind.engine))
+
+
+def _passive_checkpoint(engine: Engine) -> None:
+    raw = engine.raw_connection()  # in autocommit: a checkpoint cannot run inside a transaction
     try:
         raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)")  # type: ignore[union-attr]
     finally:

@@ -22,10 +22,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (public_bp, auth_bp, trainee_bp, instructor_bp, admin_bp):
         app.register_blueprint(blueprint)
 
+    from .after_response import init_app as init_after_response
     from .layout_urls import init_app as init_layout_urls
     from .nav import init_app as init_nav
     from .rendering import init_app as init_rendering
 
+    init_after_response(app)
     init_layout_urls(app)
     init_nav(app)
     init_rendering(app)

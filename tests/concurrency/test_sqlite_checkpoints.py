@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from datetime import UTC, datetime
 
 from sqlalchemy import event, text
 
@@ -55,3 +56,35 @@ def test_every_few_writes_a_process_checkpoints_the_log_outside_the_writers_lock
     finally:
         held_open.close()
     assert seen == [0, 0, 3, 3, 3, 6], seen
+
+
+def test_in_a_request_the_checkpoint_runs_after_the_response_is_sent(app, client, db, login_as, small_bank,
+                                                                     monkeypatch):
+    """The request that makes a checkpoint due does not wait for it: the server runs it on closing the
+    response. Outside a request (the CLI, scripts) it runs at once."""
+    from flask import has_request_context
+
+    from quizbank.services import attempts, unit_of_work
+    from quizbank.web.after_response import run_after_the_response
+
+    ran: list[str] = []
+    run_after_the_response(lambda: ran.append("outside a request"))
+    assert ran == ["outside a request"]
+
+    trainee = login_as("trainee")
+    attempt = attempts.start_attempt(trainee.id, "TST", now=datetime.now(UTC), grace_seconds=30)
+    deferred: list[bool] = []
+
+    def note_when_it_runs() -> None:
+        deferred.append(not has_request_context())  # the request has ended: the response is complete
+
+    def job_due_on_every_write(_session):  # type: ignore[no-untyped-def]
+        unit_of_work._upkeep_runner(note_when_it_runs)
+
+    monkeypatch.setattr(unit_of_work, "_checkpoint_now_and_then", job_due_on_every_write)
+    response = client.post(f"/trainee/attempts/{attempt.id}/q/1", data={"choice": "0", "go": "next"},
+                           headers={"X-Autosave": "1"}, buffered=False)
+    assert response.status_code == 200 and deferred == []  # not yet: the body has not been consumed and closed
+    response.get_data()
+    response.close()
+    assert deferred == [True]
