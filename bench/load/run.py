@@ -529,14 +529,14 @@ def start_remaining(app: Any, module: str, user_ids: Iterable[int]) -> int:
 
     from quizbank.extensions import db
     from quizbank.models import Attempt, AttemptStatus, Module
-    from quizbank.services.attempts import start_attempt
+    from quizbank.services.attempts import open_attempt
 
     with app.app_context():
         active = set(db.session.scalars(select(Attempt.user_id).join(Module).where(
             Module.code == module, Attempt.status == AttemptStatus.IN_PROGRESS)))
         todo = [u for u in user_ids if u not in active]
         for user_id in todo:
-            start_attempt(user_id, module, now=datetime.now(UTC), grace_seconds=30)
+            open_attempt(user_id, module, now=datetime.now(UTC), grace_seconds=30)
             db.session.remove()
     return len(todo)
 

@@ -159,16 +159,26 @@ class _StartTerms:
 
 
 def _start_terms(module_code: str) -> _StartTerms:
-    row = db.session.execute(_START_MODULE, {"code": module_code}).first()
-    if row is None:
+    rows = db.session.execute(_START_TERMS, {"code": module_code}).all()
+    if not rows:
         raise NotFound("There is no module with that code.")
-    blueprint = {code: count for code, count in db.session.execute(_BLUEPRINT, {"module_id": row.id}) if count}
+    row = rows[0]
+    blueprint = {r.competency: r.blueprint_count for r in rows if r.blueprint_count}
     return _StartTerms(row.id, row.title, row.attempts_allowed, row.wait_hours, row.time_limit_minutes, blueprint)
 
 
 def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds: int,
                   seed: int | None = None) -> Attempt:
-    """Resumes the trainee's active attempt, or starts a new one if the module's policy allows.
+    """As `open_attempt`, returning the attempt itself (for callers that go on to read its items)."""
+    attempt = db.session.get(Attempt, open_attempt(user_id, module_code, now=now, grace_seconds=grace_seconds,
+                                                   seed=seed))
+    assert attempt is not None  # committed, or found active, just now
+    return attempt
+
+
+def open_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds: int,
+                 seed: int | None = None) -> int:
+    """Resumes the trainee's active attempt, or starts a new one if the module's policy allows: its id.
 
     The policy is checked and the form drawn before the write transaction, which only inserts: the unique
     indexes (one attempt per number, one active attempt per module) refuse a parallel start that read the
@@ -177,9 +187,8 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
     close_expired(now=now, grace_seconds=grace_seconds, user_id=user_id)
     module = _start_terms(module_code)
     history = _history(user_id, module.id)
-    active = _resumable(history)
-    if active is not None:
-        return active
+    if history.active is not None:
+        return int(history.active)
     attempt, items = _new_attempt(user_id, module, history, now, seed)
     try:
         with write_transaction():
@@ -187,23 +196,17 @@ def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_second
             db.session.execute(_INSERT_ITEMS, [{**item, "attempt_id": attempt_id} for item in items])
     except IntegrityError:
         # A parallel request started it first (the unique indexes refused the second): resume that one.
-        active = _resumable(_history(user_id, module.id))
+        active = _history(user_id, module.id).active
         if active is None:
             raise Conflict("Another attempt was being started at the same moment. Please try again.") from None
-        return active
-    started = db.session.get(Attempt, attempt_id)
-    assert started is not None  # committed just above
-    return started
+        return int(active)
+    return int(attempt_id)
 
 
 def _history(user_id: int, module_id: int) -> Row[Any]:
     """The trainee's attempts at the module so far: how many, the last submission, the active one, and the
     extra attempts granted."""
     return db.session.execute(_HISTORY, {"user_id": user_id, "module_id": module_id}).one()
-
-
-def _resumable(history: Row[Any]) -> Attempt | None:
-    return db.session.get(Attempt, history.active) if history.active is not None else None
 
 
 def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: datetime,
@@ -398,11 +401,12 @@ _ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.question_version_id,
             .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
 _QUESTIONS, _COMPETENCIES = Question.__table__, Competency.__table__
-# The start's reads.
-_START_MODULE = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_allowed, _MODULES.c.wait_hours,
-                        _MODULES.c.time_limit_minutes).where(_MODULES.c.code == bindparam("code")))
-_BLUEPRINT = (select(_COMPETENCIES.c.code, _COMPETENCIES.c.blueprint_count)
-              .where(_COMPETENCIES.c.module_id == bindparam("module_id")).order_by(_COMPETENCIES.c.code))
+# The start's reads. The module's terms and its blueprint, one row per competency:
+_START_TERMS = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_allowed, _MODULES.c.wait_hours,
+                       _MODULES.c.time_limit_minutes, _COMPETENCIES.c.code.label("competency"),
+                       _COMPETENCIES.c.blueprint_count)
+                .select_from(_MODULES.outerjoin(_COMPETENCIES, _COMPETENCIES.c.module_id == _MODULES.c.id))
+                .where(_MODULES.c.code == bindparam("code")).order_by(_COMPETENCIES.c.code))
 _EXTRA_GRANTS = ExtraAttempt.__table__
 # MAX keeps the column's type, so the last submission comes back as an aware datetime on SQLite too.
 _HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"),

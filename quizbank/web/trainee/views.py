@@ -32,7 +32,7 @@ def module(code: str) -> str:
 @bp.post("/modules/<code>/start")
 def start(code: str) -> Response:
     try:
-        attempt = attempts.start_attempt(current_user.id, code, now=now(), grace_seconds=grace_seconds())
+        attempt_id = attempts.open_attempt(current_user.id, code, now=now(), grace_seconds=grace_seconds())
     except attempts.AttemptRefused as exc:
         opens = f" It opens on {exc.opens_at:%d %b %Y at %H:%M} UTC." if exc.opens_at else ""
         flash(exc.message + opens, "warning")
@@ -40,7 +40,7 @@ def start(code: str) -> Response:
     except attempts.BankIncomplete as exc:
         flash(exc.message, "warning")
         return redirect(url_for("trainee.module", code=code))
-    return redirect(url_for("trainee.question", attempt_id=attempt.id, position=1))
+    return redirect(url_for("trainee.question", attempt_id=attempt_id, position=1))
 
 
 @bp.get("/attempts/<int:attempt_id>/q/<int:position>")
