@@ -151,10 +151,15 @@ def make_user(db: object) -> Callable[..., object]:
 
 @pytest.fixture
 def login(client: FlaskClient) -> Callable[..., object]:
+    from quizbank.extensions import db as database
+
     def _login(user: object, password: str = PASSWORD, c: FlaskClient | None = None) -> object:
         c = c or client
         response = c.post("/login", data={"email": user.email, "password": password})  # type: ignore[attr-defined]
         assert response.status_code == 302, response.get_data(as_text=True)
+        # The client's requests share the test's connection, their transactions nested in the test's own one
+        # (begun above by reading `user`): close it, so a later rollback of it cannot take the sign-in along.
+        database.session.commit()
         return response
 
     return _login

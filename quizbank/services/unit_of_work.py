@@ -21,11 +21,13 @@ _writing: ContextVar[bool] = ContextVar("writing", default=False)
 def write_transaction() -> Iterator[Session]:
     """Runs the block in one write transaction: commit once at the end, roll back on any error.
 
-    A read-only transaction already open (flask-login loading the user, say) is closed first, so on
-    SQLite the write transaction begins IMMEDIATE and takes the write lock before it reads.
+    On SQLite, a read-only transaction already open (flask-login loading the user, say) is closed first,
+    so the write transaction begins IMMEDIATE and takes the write lock before it reads. On PostgreSQL the
+    block goes on in the transaction already open: its reads took no lock, and under READ COMMITTED each
+    statement sees the latest commit anyway, so closing it would only cost a COMMIT and a BEGIN round trip.
     """
     session = db.session()  # the request's Session behind the scoped proxy
-    if session.in_transaction():
+    if session.in_transaction() and session.get_bind().dialect.name == "sqlite":
         session.commit()
     token = want_immediate.set(True)
     try:
