@@ -24,7 +24,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import cli, errors, security
-    from .extensions import configure_sqlite, csrf, db, limiter, login_manager, migrate
+    from .extensions import (
+        check_limits_in_their_decorators,
+        configure_sqlite,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+    )
     from .web import register_blueprints
 
     db.init_app(app)
@@ -32,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter.init_app(app)
+    check_limits_in_their_decorators(app)
     login_manager.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

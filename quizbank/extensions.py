@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 
-from flask import request
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -40,6 +40,22 @@ def client_address() -> str:
 
 
 limiter = Limiter(key_func=client_address, default_limits=[])
+
+# Limits that only Flask-Limiter's before_request hook enforces (a route's own limits are not among them).
+_LIMITS_NEEDING_THE_HOOK = ("RATELIMIT_DEFAULT", "RATELIMIT_APPLICATION", "RATELIMIT_META")
+
+
+def check_limits_in_their_decorators(app: Flask) -> None:
+    """Drops Flask-Limiter's before_request hook where it has nothing to enforce.
+
+    Flask-Limiter checks a route's own limits (`@limiter.limit`, sign-in's) in the decorator, as the view
+    is called. Its before_request hook is for default, application-wide and blueprint limits, and this app
+    declares none: yet every request paid for the hook (about 5 % of a question page). Configure any of
+    those limits and the hook stays; `tests/web/test_rate_limits.py` checks both ways.
+    """
+    if any(app.config.get(name) for name in _LIMITS_NEEDING_THE_HOOK):
+        return
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 # Set while a service runs a write transaction, so SQLite begins it IMMEDIATE (takes the write lock
 # up front instead of failing later when a read transaction tries to upgrade).

@@ -57,3 +57,23 @@ def test_behind_trusted_proxies_the_address_is_what_the_last_proxy_saw(database_
     forged = {"X-Forwarded-For": "10.9.9.9, 192.0.2.44"}  # the client's own claim, then the proxy's entry
     assert behind.test_client().get("/_test/address", headers=forged).get_data(as_text=True) == "192.0.2.44"
     assert direct.test_client().get("/_test/address", headers=forged).get_data(as_text=True) == "127.0.0.1"
+
+
+def test_route_limits_hold_without_the_per_request_hook(app):
+    """Sign-in's limits are checked by their decorator, so the app drops the hook every request paid for."""
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+
+
+def test_a_default_limit_keeps_the_per_request_hook_and_applies_to_every_page(tmp_path, database_url):
+    from tests.conftest import make_test_app
+
+    saved_defaults = list(limiter.limit_manager._default_limits)  # the limiter is one object for every app
+    limited_app = make_test_app(database_url, tmp_path, RATELIMIT_DEFAULT="2 per minute")
+    try:
+        assert limiter._check_request_limit in limited_app.before_request_funcs[None]
+        client = limited_app.test_client()
+        limiter.reset()
+        assert [client.get("/healthz").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        limiter.limit_manager.set_default_limits(saved_defaults)
+        limiter.reset()
