@@ -330,8 +330,8 @@ def module_forms() -> tuple[dict[str, ModuleForm], dict[int, QuestionDraft]]:
                 pool.setdefault(draft.competency, []).append(vid)
         forms[module.code] = ModuleForm(
             module.id, module.code, module.form_length, module.time_limit_minutes,
-            ModuleRules(module.pass_mark_percent / 100, module.require_all_critical,
-                        module.competency_min_percent / 100),
+            ModuleRules.from_percents(module.pass_mark_percent, module.require_all_critical,
+                                      module.competency_min_percent),
             module.blueprint, pool)
     return forms, drafts
 

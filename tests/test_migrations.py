@@ -25,6 +25,29 @@ def test_sqlite_runs_with_wal_full_sync_and_foreign_keys(app, db):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+def _migrated_app_with_trainees(scratch_databases, tmp_path, name: str, emails: list[str]):  # type: ignore[no-untyped-def]
+    """An app on a database of its own, upgraded to the head, with the small bank and these trainees."""
+    from flask_migrate import upgrade
+
+    from quizbank.extensions import db
+    from quizbank.models import Role, User
+    from quizbank.services.bank_loading import load_banks
+    from tests.conftest import FAST_HASHER, small_bank_yaml
+
+    (tmp_path / "tst.yaml").write_text(small_bank_yaml())
+    app = make_test_app(scratch_databases(name), tmp_path)
+    with app.app_context():
+        upgrade()
+        load_banks([tmp_path / "tst.yaml"])
+        trainees = [User(email=email, name=email.split("@")[0], role=Role.TRAINEE,
+                         password_hash=FAST_HASHER.hash("x" * 12)) for email in emails]
+        db.session.add_all(trainees)
+        db.session.commit()
+        ids = [trainee.id for trainee in trainees]
+        db.session.remove()
+    return app, ids
+
+
 def test_upgrading_fills_the_statistics_copies_of_attempts_graded_before(scratch_databases, tmp_path):
     """Revision 0007 copies each attempt's number, total and time onto items and choices already stored."""
     from datetime import UTC, datetime, timedelta
@@ -33,24 +56,17 @@ def test_upgrading_fills_the_statistics_copies_of_attempts_graded_before(scratch
     from sqlalchemy import select
 
     from quizbank.extensions import db
-    from quizbank.models import Attempt, AttemptItem, ItemChoice, Role, User
+    from quizbank.models import Attempt, AttemptItem, ItemChoice
     from quizbank.services import attempts
-    from quizbank.services.bank_loading import load_banks
-    from tests.conftest import FAST_HASHER, answer_through_service, small_bank_yaml
+    from tests.conftest import answer_through_service
 
-    (tmp_path / "tst.yaml").write_text(small_bank_yaml())
-    app = make_test_app(scratch_databases("migration_copies"), tmp_path)
+    app, (trainee_id,) = _migrated_app_with_trainees(scratch_databases, tmp_path, "migration_copies",
+                                                     ["old@example.org"])
     now = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
     with app.app_context():
-        upgrade()
-        load_banks([tmp_path / "tst.yaml"])
-        trainee = User(email="old@example.org", name="Old Attempt", role=Role.TRAINEE,
-                       password_hash=FAST_HASHER.hash("x" * 12))
-        db.session.add(trainee)
-        db.session.commit()
-        graded = attempts.start_attempt(trainee.id, "TST", now=now, grace_seconds=30)
-        answer_through_service(trainee.id, graded.id, now)
-        attempts.submit(trainee.id, graded.id, now=now + timedelta(minutes=4), grace_seconds=30)
+        graded = attempts.start_attempt(trainee_id, "TST", now=now, grace_seconds=30)
+        answer_through_service(trainee_id, graded.id, now)
+        attempts.submit(trainee_id, graded.id, now=now + timedelta(minutes=4), grace_seconds=30)
         graded_id = graded.id
         db.session.remove()
 
@@ -80,27 +96,19 @@ def test_upgrading_stores_the_blank_answers_of_open_attempts_as_null(scratch_dat
     from sqlalchemy import select, update
 
     from quizbank.extensions import db
-    from quizbank.models import AttemptItem, Role, User
+    from quizbank.models import AttemptItem
     from quizbank.services import attempts
-    from quizbank.services.bank_loading import load_banks
-    from tests.conftest import FAST_HASHER, small_bank_yaml
 
     blank = {"selected": [], "matches": [], "text": ""}
     spaces = {"selected": [], "matches": [], "text": "   "}
     given = {"selected": ["a"], "matches": [], "text": ""}
-    (tmp_path / "tst.yaml").write_text(small_bank_yaml())
-    app = make_test_app(scratch_databases("migration_blank_answers"), tmp_path)
+    app, trainee_ids = _migrated_app_with_trainees(scratch_databases, tmp_path, "migration_blank_answers",
+                                                   ["t1@example.org", "t2@example.org"])
     now = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
     with app.app_context():
-        upgrade()
-        load_banks([tmp_path / "tst.yaml"])
-        trainees = [User(email=f"t{n}@example.org", name=f"Trainee {n}", role=Role.TRAINEE,
-                         password_hash=FAST_HASHER.hash("x" * 12)) for n in (1, 2)]
-        db.session.add_all(trainees)
-        db.session.commit()
-        graded = attempts.start_attempt(trainees[0].id, "TST", now=now, grace_seconds=30)
-        attempts.submit(trainees[0].id, graded.id, now=now + timedelta(minutes=4), grace_seconds=30)
-        open_attempt = attempts.start_attempt(trainees[1].id, "TST", now=now, grace_seconds=30)
+        graded = attempts.start_attempt(trainee_ids[0], "TST", now=now, grace_seconds=30)
+        attempts.submit(trainee_ids[0], graded.id, now=now + timedelta(minutes=4), grace_seconds=30)
+        open_attempt = attempts.start_attempt(trainee_ids[1], "TST", now=now, grace_seconds=30)
         ids = {"graded": graded.id, "open": open_attempt.id}
         db.session.remove()
 

@@ -137,6 +137,12 @@ class ModuleRules:
     require_all_critical: bool = False
     competency_min: float = 0.0  # fraction per competency, 0 disables the rule
 
+    @classmethod
+    def from_percents(cls, pass_mark_percent: float, require_all_critical: bool,
+                      competency_min_percent: float) -> ModuleRules:
+        """The rules as a module stores them: marks in percent."""
+        return cls(pass_mark_percent / 100, require_all_critical, competency_min_percent / 100)
+
 
 @dataclass(frozen=True)
 class ItemScore:

@@ -32,7 +32,7 @@ from quizbank.models import (
 )
 
 from . import certification
-from .pinned_drafts import DraftKey, draft_key, drafts_by_key
+from .pinned_drafts import ITEMS_WITH_VERSIONS, KEY_COLUMNS, DraftKey, draft_key, drafts_by_key
 from .unit_of_work import write_transaction
 
 
@@ -96,16 +96,16 @@ class AttemptHead:
         """The head from a row holding `head_columns()`."""
         return cls(row.id, row.user_id, row.number, row.status, row.deadline_at,
                    ModuleHeading(row.module_id, row.code, row.title),
-                   ModuleRules(row.pass_mark_percent / 100, row.require_all_critical,
-                               row.competency_min_percent / 100))
+                   ModuleRules.from_percents(row.pass_mark_percent, row.require_all_critical,
+                                             row.competency_min_percent))
 
     @classmethod
     def of(cls, attempt: Attempt) -> AttemptHead:
         module = attempt.module
         return cls(attempt.id, attempt.user_id, attempt.number, attempt.status, attempt.deadline_at,
                    ModuleHeading(module.id, module.code, module.title),
-                   ModuleRules(module.pass_mark_percent / 100, module.require_all_critical,
-                               module.competency_min_percent / 100))
+                   ModuleRules.from_percents(module.pass_mark_percent, module.require_all_critical,
+                                             module.competency_min_percent))
 
 
 def owned_attempt_head(user_id: int, attempt_id: int) -> AttemptHead:
@@ -131,8 +131,7 @@ def head_columns(deadline_only_where: ColumnElement[bool] | None = None) -> tupl
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
-    return [assembly.PoolItem(vid, qid, code)
-            for vid, qid, _digest, code in db.session.execute(_POOL, {"module_id": module_id}).all()]
+    return _pool_with_keys(module_id)[0]
 
 
 def _pool_with_keys(module_id: int) -> tuple[list[assembly.PoolItem], dict[int, DraftKey]]:
@@ -392,13 +391,9 @@ _MODULES = Module.__table__
 HEAD_TABLES = _ATTEMPTS.join(_MODULES, _MODULES.c.id == _ATTEMPTS.c.module_id)
 _HEAD = (select(*head_columns()).select_from(HEAD_TABLES)
          .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id")))
-_ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, _ITEMS.c.question_version_id, _VERSIONS.c.content_hash,
-                   _VERSIONS.c.question_id)
-            .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+_ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id"), _ITEMS.c.position == bindparam("position")))
-_ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.question_version_id, _ITEMS.c.answer,
-                   _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
-            .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+_ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.answer, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
 _QUESTIONS, _COMPETENCIES = Question.__table__, Competency.__table__
 # The start's reads. The module's terms and its blueprint, one row per competency:
@@ -421,8 +416,7 @@ _POOL = (select(_VERSIONS.c.id, _VERSIONS.c.question_id, _VERSIONS.c.content_has
          .join(_COMPETENCIES, _COMPETENCIES.c.id == _VERSIONS.c.competency_id)
          .where(_QUESTIONS.c.module_id == bindparam("module_id"), _VERSIONS.c.status == VersionStatus.PUBLISHED))
 _SEEN = (select(_VERSIONS.c.question_id).distinct()
-         .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
-         .join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id)
+         .select_from(ITEMS_WITH_VERSIONS.join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id))
          .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
 _EXPIRED = (select(_ATTEMPTS.c.id)
             .where(_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,

@@ -19,7 +19,7 @@ from sqlalchemy import Row, bindparam, select
 from quizbank.domain.drafts import draft_from_parts
 from quizbank.domain.types import QuestionDraft
 from quizbank.extensions import db
-from quizbank.models import Competency, Question, QuestionVersion
+from quizbank.models import AttemptItem, Competency, Question, QuestionVersion
 
 CAPACITY = 4096  # versions; a draft is a few kilobytes, so the cache stays in the low megabytes
 
@@ -51,6 +51,13 @@ _KEYS = (select(_VERSIONS.c.id, _VERSIONS.c.content_hash, _VERSIONS.c.question_i
          .where(_VERSIONS.c.id.in_(bindparam("ids", expanding=True))))
 
 
+_ITEMS = AttemptItem.__table__
+# An attempt's items joined to their versions, and the columns `draft_key` reads: how the exam's reads get
+# each pinned draft's cache key in the statement that reads the items.
+ITEMS_WITH_VERSIONS = _ITEMS.join(_VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+KEY_COLUMNS = (_ITEMS.c.question_version_id, _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
+
+
 class _KeyedRow(Protocol):
     question_version_id: int
     content_hash: str
@@ -58,8 +65,8 @@ class _KeyedRow(Protocol):
 
 
 def draft_key(row: _KeyedRow) -> DraftKey:
-    """The cache key of a row that read its version's content_hash and question_id beside its own
-    question_version_id (an attempt's items joined to their versions), saving `drafts_of_versions`'s query."""
+    """The cache key of a row that read `KEY_COLUMNS` (from `ITEMS_WITH_VERSIONS`), saving
+    `drafts_of_versions`'s query."""
     return (row.question_version_id, row.content_hash, row.question_id)
 
 

@@ -17,7 +17,7 @@ from quizbank.models import Attempt, AttemptItem, AttemptStatus, ExtraAttempt, I
 
 from . import audit
 from .attempts import HEAD_TABLES, AttemptHead, head_columns, owned_attempt
-from .pinned_drafts import draft_key, drafts_by_key
+from .pinned_drafts import ITEMS_WITH_VERSIONS, KEY_COLUMNS, draft_key, drafts_by_key
 from .unit_of_work import write_transaction
 
 
@@ -127,11 +127,9 @@ _SHOWN = _ITEMS.c.position == bindparam("position")
 # shown item needs (its JSON columns, the deadline) is sent on its row alone.
 _PAGE = (
     select(*head_columns(deadline_only_where=_SHOWN), _ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged,
-           _ITEMS.c.question_version_id, case((_SHOWN, _ITEMS.c.answer)).label("answer"),
-           case((_SHOWN, _ITEMS.c.display_order)).label("display_order"),
-           _VERSIONS.c.content_hash, _VERSIONS.c.question_id, _IMAGES.c.sha256)
-    .select_from(HEAD_TABLES.join(_ITEMS, _ITEMS.c.attempt_id == _ATTEMPTS.c.id)
-                 .join(_VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+           case((_SHOWN, _ITEMS.c.answer)).label("answer"),
+           case((_SHOWN, _ITEMS.c.display_order)).label("display_order"), *KEY_COLUMNS, _IMAGES.c.sha256)
+    .select_from(HEAD_TABLES.join(ITEMS_WITH_VERSIONS, _ITEMS.c.attempt_id == _ATTEMPTS.c.id)
                  .outerjoin(_IMAGES, _IMAGES.c.id == _VERSIONS.c.image_id))
     .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id"))
     .order_by(_ITEMS.c.position)
@@ -140,9 +138,7 @@ _STATUSES = (select(_ITEMS.c.position, _ANSWERED, _ITEMS.c.flagged)
              .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
 
 _REVIEW_ITEMS = (
-    select(_ITEMS.c.answer, _ITEMS.c.score, _ITEMS.c.question_version_id, _ITEMS.c.display_order,
-           _VERSIONS.c.content_hash, _VERSIONS.c.question_id)
-    .join_from(_ITEMS, _VERSIONS, _VERSIONS.c.id == _ITEMS.c.question_version_id)
+    select(_ITEMS.c.answer, _ITEMS.c.score, _ITEMS.c.display_order, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
     .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position)
 )
 
