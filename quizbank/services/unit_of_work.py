@@ -23,8 +23,8 @@ def write_transaction() -> Iterator[Session]:
 
     On SQLite, a read-only transaction already open (flask-login loading the user, say) is closed first,
     so the write transaction begins IMMEDIATE and takes the write lock before it reads. On PostgreSQL the
-    block goes on in the transaction already open: its reads took no lock, and under READ COMMITTED each
-    statement sees the latest commit anyway, so closing it would only cost a COMMIT and a BEGIN round trip.
+    Session's plain reads run without a transaction (READ COMMITTED gives each statement its own snapshot
+    anyway), and the block's first write begins the transaction that the commit below ends (`db_session`).
     """
     session = db.session()  # the request's Session behind the scoped proxy
     if session.in_transaction() and session.get_bind().dialect.name == "sqlite":

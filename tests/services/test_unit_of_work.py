@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, text
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import event, func, select, text
 
 from tests.conftest import make_test_app
 
@@ -29,3 +31,85 @@ def test_a_write_after_reads_commits_the_reads_first_only_where_sqlite_needs_it(
         assert commits == ["commit"] * expected
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def real_app(scratch_databases, tmp_path, request):
+    """The app on a database of its own, with the Session production uses (not the tests' rolled-back one)."""
+    from flask_migrate import upgrade
+
+    from quizbank.extensions import db
+
+    app = make_test_app(scratch_databases(request.node.name[:40]), tmp_path)
+    with app.app_context():
+        upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _in_transaction() -> bool:
+    """Whether the Session's database connection has a transaction open on the server."""
+    from quizbank.extensions import db
+
+    driver = db.session.connection().connection.driver_connection
+    if db.engine.dialect.name == "sqlite":
+        return driver.in_transaction
+    return driver.info.transaction_status != TransactionStatus.IDLE
+
+
+def _cohort_count() -> int:
+    from quizbank.extensions import db
+    from quizbank.models import Cohort
+
+    return db.session.scalar(select(func.count(Cohort.id))) or 0
+
+
+def test_reads_take_no_transaction_on_postgresql_and_the_first_write_begins_one(real_app):
+    """PostgreSQL: plain reads run in autocommit (no BEGIN and ROLLBACK round trips); the write transaction
+    is open from its first write to its commit. SQLite reads in a transaction of its own, as before."""
+    from quizbank.extensions import db
+    from quizbank.models import Cohort
+    from quizbank.services.unit_of_work import write_transaction
+
+    postgres = db.engine.dialect.name == "postgresql"
+    before = _cohort_count()
+    assert _in_transaction() is not postgres
+    with write_transaction():
+        db.session.add(Cohort(name="one", description=""))
+        db.session.flush()
+        assert _in_transaction()
+    assert _cohort_count() == before + 1
+    assert _in_transaction() is not postgres
+
+
+def test_a_write_transaction_that_fails_stores_none_of_its_writes(real_app):
+    from quizbank.extensions import db
+    from quizbank.models import Cohort
+    from quizbank.services.unit_of_work import write_transaction
+
+    before = _cohort_count()
+    with pytest.raises(RuntimeError), write_transaction():
+        db.session.add(Cohort(name="first", description=""))
+        db.session.flush()
+        db.session.execute(text("INSERT INTO cohorts (name, description, created_at) "
+                                "VALUES ('second', '', '2026-12-06')"))
+        raise RuntimeError("the use case fails after two writes")
+    assert _cohort_count() == before
+
+
+def test_locking_and_streamed_reads_run_in_a_transaction(real_app):
+    """A server-side cursor (a streamed CSV) and SELECT ... FOR UPDATE need a transaction on PostgreSQL."""
+    from quizbank.extensions import db
+    from quizbank.models import Cohort
+    from quizbank.services.unit_of_work import write_transaction
+
+    with write_transaction():
+        db.session.add_all([Cohort(name=f"c{n}", description="") for n in range(5)])
+    streamed = db.session.execute(select(Cohort.name).order_by(Cohort.name).execution_options(yield_per=2))
+    assert [name for part in streamed.partitions() for (name,) in part] == ["c0", "c1", "c2", "c3", "c4"]
+    assert _in_transaction()
+    db.session.rollback()
+    assert db.session.scalars(select(Cohort.name).where(Cohort.name == "c0").with_for_update()).all() == ["c0"]
+    assert _in_transaction()
+    db.session.rollback()

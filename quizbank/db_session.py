@@ -1,0 +1,55 @@
+"""The app's Session, and where a PostgreSQL transaction begins.
+
+PostgreSQL runs at READ COMMITTED, where every statement reads its own snapshot, so a transaction around
+plain reads changes nothing they see; it only costs a BEGIN and a ROLLBACK round trip per request, as many
+as a page's own queries. So on PostgreSQL the Session's reads run on an autocommit variant of the engine,
+and the first statement that does need a transaction begins one (below): from there until the Session
+commits or rolls back, everything runs in it, exactly as before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Select, event
+from sqlalchemy.engine import Connection, Engine, ExecutionContext
+
+# The attribute of an engine that holds its variant for reads (set by `read_without_transactions`).
+_READS_ENGINE = "quizbank_reads_engine"
+
+
+class AppSession(FlaskSQLAlchemySession):
+    """Flask-SQLAlchemy's Session, sending each statement to the variant of its engine made for it."""
+
+    def get_bind(self, *args: Any, **kwargs: Any) -> Any:
+        engine = super().get_bind(*args, **kwargs)
+        return getattr(engine, _READS_ENGINE, engine)
+
+
+def read_without_transactions(engine: Engine) -> None:
+    """On PostgreSQL: the app's Session reads in autocommit; a write, a lock or a streamed read begins a
+    transaction on the same connection, which the Session's commit or rollback then ends."""
+    if engine.dialect.name != "postgresql":
+        return
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    event.listen(reads, "before_cursor_execute", _begin_unless_plain_read)
+    setattr(engine, _READS_ENGINE, reads)
+
+
+def needs_transaction(context: ExecutionContext | None) -> bool:
+    """Everything but a plain SELECT: writes, text (an advisory lock, a savepoint), SELECT ... FOR UPDATE,
+    and reads through a server-side cursor, which PostgreSQL only keeps inside a transaction."""
+    compiled = getattr(context, "compiled", None)
+    if compiled is None or not isinstance(compiled.statement, Select):
+        return True
+    return compiled.statement._for_update_arg is not None or bool(
+        context.execution_options.get("stream_results"))  # type: ignore[union-attr]
+
+
+def _begin_unless_plain_read(conn: Connection, _cursor: Any, _statement: str, _parameters: Any,
+                             context: ExecutionContext | None, _executemany: bool) -> None:
+    driver = conn.connection.driver_connection
+    if driver.info.transaction_status == TransactionStatus.IDLE and needs_transaction(context):  # type: ignore[union-attr]
+        driver.execute("BEGIN")  # type: ignore[union-attr]  # commit() and rollback() end it: psycopg sees it open
