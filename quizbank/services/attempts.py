@@ -7,9 +7,10 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Row, bindparam, case, func, insert, select, update
+from sqlalchemy import JSON, ColumnElement, Row, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -311,7 +312,7 @@ def submit(user_id: int, attempt_id: int, *, now: datetime, grace_seconds: int) 
 class _WorkedOut:
     answers: list[Any]  # the stored answers this grade was worked out from, in position order
     score: AttemptScore
-    item_rows: list[dict[str, Any]]  # item id → score, for one executemany
+    item_scores: dict[int, float]  # item id → score
     choice_rows: list[dict[str, Any]]  # the options each choice item chose, without the attempt's copies
     points: float
 
@@ -333,8 +334,7 @@ def _work_out(facts: AttemptHead, rows: Sequence[Row[Any]]) -> _WorkedOut:
                for option_id in dict.fromkeys(response.selected)]
     # Rounded once here, so statistics group equal totals exactly on every database.
     return _WorkedOut([r.answer for r in rows], score,
-                      [{"item_id": r.id, "item_score": s} for r, s in zip(rows, item_scores, strict=True)], choices,
-                      round(sum(item_scores), 4))
+                      {r.id: s for r, s in zip(rows, item_scores, strict=True)}, choices, round(sum(item_scores), 4))
 
 
 def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
@@ -362,8 +362,11 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
         worked = _work_out(facts, rows)
         db.session.execute(_RECORD_RESULT, {"attempt_id": facts.id, **_result_values(worked)})
     # The attempt's number, total and time are copied onto its items and choices for item statistics.
+    # The items are scored in one statement (see `_score_items`), not one per item.
     copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
-    db.session.execute(_SCORE_ITEM, [{**row, **copies} for row in worked.item_rows])
+    scores = {f"{name}_{n}": value for n, item in enumerate(worked.item_scores.items())
+              for name, value in zip(("item", "score"), item, strict=True)}
+    db.session.execute(_score_items(len(worked.item_scores)), {"of_attempt": facts.id, **copies, **scores})
     if worked.choice_rows:
         db.session.execute(_INSERT_CHOICES, [{**row, **copies, "attempt_number": facts.number}
                                              for row in worked.choice_rows])
@@ -433,6 +436,20 @@ _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id
 _INSERT_CHOICES = insert(ItemChoice.__table__)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
 _INSERT_ITEMS = insert(_ITEMS)
+
+
+@lru_cache(maxsize=64)
+def _score_items(count: int) -> Update:
+    """One UPDATE that scores all `count` items of an attempt (item_<n> gets score_<n>), built and compiled
+    once per form length. As an executemany, PostgreSQL ran `count` statements, each costing more on the
+    server than the row it wrote (about 0.5 ms of a submit's 3 ms of server time)."""
+    score = case(*((_ITEMS.c.id == bindparam(f"item_{n}"), bindparam(f"score_{n}", type_=_ITEMS.c.score.type))
+                   for n in range(count)))
+    return (update(_ITEMS).where(_ITEMS.c.attempt_id == bindparam("of_attempt"))
+            .values(score=score, attempt_points=bindparam("attempt_points"),
+                    attempt_submitted_at=bindparam("attempt_submitted_at")))
+
+
 # An autosave: lands only while the attempt is still in progress.
 _SAVE = (update(_ITEMS)
          .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.attempt_id.in_(
@@ -441,9 +458,6 @@ _SAVE = (update(_ITEMS)
          .values(answer=bindparam("new_answer", type_=JSON(none_as_null=True)), flagged=bindparam("new_flagged"),
                  saved_at=bindparam("new_saved_at", type_=_ITEMS.c.saved_at.type),
                  seconds_spent=_ITEMS.c.seconds_spent + bindparam("spent")))
-_SCORE_ITEM = (update(_ITEMS).where(_ITEMS.c.id == bindparam("item_id"))
-               .values(score=bindparam("item_score"), attempt_points=bindparam("attempt_points"),
-                       attempt_submitted_at=bindparam("attempt_submitted_at")))
 
 
 def close_expired(*, now: datetime, grace_seconds: int, user_id: int | None = None) -> int:

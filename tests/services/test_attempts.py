@@ -243,3 +243,20 @@ def test_a_cleared_answer_is_stored_as_null_and_the_map_shows_it_unanswered(db, 
     assert answered == [False] * 6 and page.item.selected == frozenset()
     _attempt, statuses = progress.attempt_statuses(trainee.id, attempt.id)
     assert [status.answered for status in statuses] == [False] * 6
+
+
+def test_each_item_keeps_its_own_score_when_some_answers_are_right_and_some_wrong(db, make_user, small_bank):
+    """Grading scores all of an attempt's items in one statement; every score must land on its own item."""
+    from tests.conftest import answer_form
+
+    trainee = make_user()
+    attempt = start(trainee)
+    right = {item.position for item in attempt.items if item.position % 2}
+    for item in attempt.items:
+        attempts.save_answer(trainee.id, attempt.id, item.position, answer_form(item, wrong=item.position not in right),
+                             flagged=False, now=T0, grace_seconds=GRACE)
+    attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=5), grace_seconds=GRACE)
+    db.session.expire_all()
+    scores = {i.position: i.score for i in db.session.get(Attempt, attempt.id).items}
+    assert {p for p, s in scores.items() if s == 1.0} == right
+    assert all(scores[p] < 1.0 for p in scores.keys() - right)
