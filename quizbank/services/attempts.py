@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Row, Update, bindparam, case, func, insert, select, update
+from sqlalchemy import JSON, ColumnElement, Row, Update, bindparam, case, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -132,18 +132,19 @@ def head_columns(deadline_only_where: ColumnElement[bool] | None = None) -> tupl
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
-    return _pool_with_keys(module_id)[0]
+    return _pool_with_keys(module_id, user_id=None)[0]
 
 
-def _pool_with_keys(module_id: int) -> tuple[list[assembly.PoolItem], dict[int, DraftKey]]:
-    """The published pool, and each version's draft cache key read with it (saving a query for the drafts)."""
-    rows = db.session.execute(_POOL, {"module_id": module_id}).all()
-    return ([assembly.PoolItem(vid, qid, code) for vid, qid, _digest, code in rows],
-            {vid: (vid, digest, qid) for vid, qid, digest, _code in rows})
+_Pool = tuple[list[assembly.PoolItem], dict[int, DraftKey], set[int]]
 
 
-def _seen_question_ids(user_id: int, module_id: int) -> set[int]:
-    return set(db.session.scalars(_SEEN, {"user_id": user_id, "module_id": module_id}))
+def _pool_with_keys(module_id: int, user_id: int | None) -> _Pool:
+    """The published pool, each version's draft cache key (saving a query for the drafts) and the questions
+    the trainee has already been asked in this module, all read in one statement."""
+    rows = db.session.execute(_POOL, {"module_id": module_id, "user_id": user_id}).all()
+    return ([assembly.PoolItem(vid, qid, code) for vid, qid, _digest, code, _seen in rows],
+            {vid: (vid, digest, qid) for vid, qid, digest, _code, _seen in rows},
+            {qid for _vid, qid, _digest, _code, seen in rows if seen})
 
 
 @dataclass(frozen=True)
@@ -158,13 +159,26 @@ class _StartTerms:
     blueprint: dict[str, int]
 
 
-def _start_terms(module_code: str) -> _StartTerms:
-    rows = db.session.execute(_START_TERMS, {"code": module_code}).all()
+@dataclass(frozen=True)
+class _History:
+    """The trainee's attempts at the module so far, and whether any attempt of theirs is overdue."""
+
+    used: int
+    last_submitted: datetime | None
+    active: int | None  # the attempt in progress
+    extra: int  # extra attempts granted
+    overdue: bool  # an attempt (of any module) still in progress past its deadline and grace
+
+
+def _start_terms(module_code: str, user_id: int, cutoff: datetime) -> tuple[_StartTerms, _History]:
+    """The module's terms and the trainee's history with it, read in one statement."""
+    rows = db.session.execute(_START_TERMS, {"code": module_code, "user_id": user_id, "cutoff": cutoff}).all()
     if not rows:
         raise NotFound("There is no module with that code.")
     row = rows[0]
     blueprint = {r.competency: r.blueprint_count for r in rows if r.blueprint_count}
-    return _StartTerms(row.id, row.title, row.attempts_allowed, row.wait_hours, row.time_limit_minutes, blueprint)
+    return (_StartTerms(row.id, row.title, row.attempts_allowed, row.wait_hours, row.time_limit_minutes, blueprint),
+            _History(row.used, row.last_submitted, row.active, row.extra, row.overdue))
 
 
 def start_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds: int,
@@ -184,9 +198,11 @@ def open_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds
     indexes (one attempt per number, one active attempt per module) refuse a parallel start that read the
     same state, and that request resumes the attempt the other one started.
     """
-    close_expired(now=now, grace_seconds=grace_seconds, user_id=user_id)
-    module = _start_terms(module_code)
-    history = _history(user_id, module.id)
+    cutoff = now - timedelta(seconds=grace_seconds)
+    module, history = _start_terms(module_code, user_id, cutoff)
+    if history.overdue:  # rare: an attempt left past its deadline is graded before anything is decided
+        close_expired(now=now, grace_seconds=grace_seconds, user_id=user_id)
+        module, history = _start_terms(module_code, user_id, cutoff)
     if history.active is not None:
         return int(history.active)
     attempt, items = _new_attempt(user_id, module, history, now, seed)
@@ -196,20 +212,14 @@ def open_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds
             db.session.execute(_INSERT_ITEMS, [{**item, "attempt_id": attempt_id} for item in items])
     except IntegrityError:
         # A parallel request started it first (the unique indexes refused the second): resume that one.
-        active = _history(user_id, module.id).active
+        active = _start_terms(module_code, user_id, cutoff)[1].active
         if active is None:
             raise Conflict("Another attempt was being started at the same moment. Please try again.") from None
         return int(active)
     return int(attempt_id)
 
 
-def _history(user_id: int, module_id: int) -> Row[Any]:
-    """The trainee's attempts at the module so far: how many, the last submission, the active one, and the
-    extra attempts granted."""
-    return db.session.execute(_HISTORY, {"user_id": user_id, "module_id": module_id}).one()
-
-
-def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: datetime,
+def _new_attempt(user_id: int, module: _StartTerms, history: _History, now: datetime,
                  seed: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The next attempt's row and its items' (not yet inserted), or a refusal saying why it cannot start."""
     used = history.used
@@ -220,9 +230,9 @@ def _new_attempt(user_id: int, module: _StartTerms, history: Row[Any], now: date
         raise AttemptRefused(decision.reason, decision.opens_at)
     seed = seed if seed is not None else secrets.randbits(31)  # fits an INTEGER column everywhere
     rng = random.Random(seed)
-    pool, keys = _pool_with_keys(module.id)
+    pool, keys, seen = _pool_with_keys(module.id, user_id)
     try:
-        form = assembly.draw_form(pool, module.blueprint, rng, _seen_question_ids(user_id, module.id))
+        form = assembly.draw_form(pool, module.blueprint, rng, seen)
     except assembly.BankTooSmall as exc:
         raise BankIncomplete(
             f"{module.title} cannot be taken yet: its question bank does not cover the blueprint. "
@@ -399,32 +409,41 @@ _ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, *KEY_COLUMNS).select_fro
 _ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.answer, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
 _QUESTIONS, _COMPETENCIES = Question.__table__, Competency.__table__
-# The start's reads. The module's terms and its blueprint, one row per competency:
-_START_TERMS = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_allowed, _MODULES.c.wait_hours,
-                       _MODULES.c.time_limit_minutes, _COMPETENCIES.c.code.label("competency"),
-                       _COMPETENCIES.c.blueprint_count)
-                .select_from(_MODULES.outerjoin(_COMPETENCIES, _COMPETENCIES.c.module_id == _MODULES.c.id))
-                .where(_MODULES.c.code == bindparam("code")).order_by(_COMPETENCIES.c.code))
 _EXTRA_GRANTS = ExtraAttempt.__table__
-# MAX keeps the column's type, so the last submission comes back as an aware datetime on SQLite too.
-_HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"),
-                   func.max(_ATTEMPTS.c.submitted_at).label("last_submitted"),
-                   func.max(case((_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS, _ATTEMPTS.c.id))).label("active"),
-                   select(func.count(_EXTRA_GRANTS.c.id))
-                   .where(_EXTRA_GRANTS.c.user_id == bindparam("user_id"),
-                          _EXTRA_GRANTS.c.module_id == bindparam("module_id")).scalar_subquery().label("extra"))
-            .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
-_POOL = (select(_VERSIONS.c.id, _VERSIONS.c.question_id, _VERSIONS.c.content_hash, _COMPETENCIES.c.code)
-         .join_from(_VERSIONS, _QUESTIONS, _QUESTIONS.c.id == _VERSIONS.c.question_id)
-         .join(_COMPETENCIES, _COMPETENCIES.c.id == _VERSIONS.c.competency_id)
-         .where(_QUESTIONS.c.module_id == bindparam("module_id"), _VERSIONS.c.status == VersionStatus.PUBLISHED))
-_SEEN = (select(_VERSIONS.c.question_id).distinct()
-         .select_from(ITEMS_WITH_VERSIONS.join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id))
-         .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
 _EXPIRED = (select(_ATTEMPTS.c.id)
             .where(_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,
                    _ATTEMPTS.c.deadline_at < bindparam("cutoff", type_=_ATTEMPTS.c.deadline_at.type)))
 _EXPIRED_OF_TRAINEE = _EXPIRED.where(_ATTEMPTS.c.user_id == bindparam("user_id"))
+# The start's reads. The trainee's history with the module: how many attempts, the last submission, the active
+# attempt, the extra attempts granted, and whether an attempt of theirs (at any module) is overdue. Aggregates
+# without GROUP BY, so always one row. MAX keeps the column's type: an aware datetime on SQLite too.
+_MODULE_OF_CODE = select(_MODULES.c.id).where(_MODULES.c.code == bindparam("code")).correlate(None).scalar_subquery()
+_HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"),
+                   func.max(_ATTEMPTS.c.submitted_at).label("last_submitted"),
+                   func.max(case((_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS, _ATTEMPTS.c.id))).label("active"),
+                   select(func.count(_EXTRA_GRANTS.c.id))
+                   .where(_EXTRA_GRANTS.c.user_id == bindparam("user_id"), _EXTRA_GRANTS.c.module_id == _MODULE_OF_CODE)
+                   .scalar_subquery().label("extra"),
+                   _EXPIRED_OF_TRAINEE.correlate(None).exists().label("overdue"))
+            .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == _MODULE_OF_CODE)
+            .subquery("history"))
+# The module's terms and its blueprint, one row per competency, each carrying the history.
+_START_TERMS = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_allowed, _MODULES.c.wait_hours,
+                       _MODULES.c.time_limit_minutes, _COMPETENCIES.c.code.label("competency"),
+                       _COMPETENCIES.c.blueprint_count, *_HISTORY.c)
+                .select_from(_MODULES.outerjoin(_COMPETENCIES, _COMPETENCIES.c.module_id == _MODULES.c.id)
+                             .join(_HISTORY, true()))
+                .where(_MODULES.c.code == bindparam("code")).order_by(_COMPETENCIES.c.code))
+# The questions the trainee has been asked in the module (not correlated: the pool reads the same tables).
+_SEEN = (select(_VERSIONS.c.question_id)
+         .select_from(ITEMS_WITH_VERSIONS.join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id))
+         .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id"))
+         .correlate(None))
+_POOL = (select(_VERSIONS.c.id, _VERSIONS.c.question_id, _VERSIONS.c.content_hash, _COMPETENCIES.c.code,
+                _VERSIONS.c.question_id.in_(_SEEN).label("seen"))
+         .join_from(_VERSIONS, _QUESTIONS, _QUESTIONS.c.id == _VERSIONS.c.question_id)
+         .join(_COMPETENCIES, _COMPETENCIES.c.id == _VERSIONS.c.competency_id)
+         .where(_QUESTIONS.c.module_id == bindparam("module_id"), _VERSIONS.c.status == VersionStatus.PUBLISHED))
 _RESULT_COLUMNS = {"points": bindparam("new_points"), "score": bindparam("new_score"),
                    "passed": bindparam("new_passed"), "result": bindparam("new_result", type_=_ATTEMPTS.c.result.type)}
 _CLAIM = (update(_ATTEMPTS)
@@ -433,9 +452,11 @@ _CLAIM = (update(_ATTEMPTS)
                   closed_by=bindparam("new_closed_by")))
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
-_INSERT_CHOICES = insert(ItemChoice.__table__)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
-_INSERT_ITEMS = insert(_ITEMS)
+# The ids these return are not needed: asking for them makes SQLAlchemy send the rows as one multi-row
+# INSERT ("insertmanyvalues") instead of an executemany, which PostgreSQL runs as a statement per row.
+_INSERT_CHOICES = insert(ItemChoice.__table__).returning(ItemChoice.__table__.c.id)
+_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id)
 
 
 @lru_cache(maxsize=64)

@@ -260,3 +260,21 @@ def test_each_item_keeps_its_own_score_when_some_answers_are_right_and_some_wron
     scores = {i.position: i.score for i in db.session.get(Attempt, attempt.id).items}
     assert {p for p, s in scores.items() if s == 1.0} == right
     assert all(scores[p] < 1.0 for p in scores.keys() - right)
+
+
+def test_a_start_first_grades_the_trainees_overdue_attempt_then_starts_the_next(db, make_user, small_bank):
+    trainee = make_user()
+    first = start(trainee)
+    later = first.deadline_at + timedelta(seconds=GRACE + 60)
+    second = start(trainee, later, seed=8)
+    assert second.id != first.id and second.number == 2
+    db.session.expire_all()
+    overdue = db.session.get(Attempt, first.id)
+    assert overdue.status is AttemptStatus.GRADED and overdue.closed_by == "deadline"
+
+
+def test_starting_a_module_that_does_not_exist_is_not_found(db, make_user, small_bank):
+    from quizbank.errors import NotFound
+
+    with pytest.raises(NotFound):
+        attempts.start_attempt(make_user().id, "NOPE", now=T0, grace_seconds=GRACE)
