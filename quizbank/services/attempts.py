@@ -374,9 +374,10 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
     # The attempt's number, total and time are copied onto its items and choices for item statistics.
     # The items are scored in one statement (see `_score_items`), not one per item.
     copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
-    scores = {f"{name}_{n}": value for n, item in enumerate(worked.item_scores.items())
-              for name, value in zip(("item", "score"), item, strict=True)}
-    db.session.execute(_score_items(len(worked.item_scores)), {"of_attempt": facts.id, **copies, **scores})
+    scores: dict[str, Any] = {"of_attempt": facts.id, **copies}
+    for n, (item_id, score) in enumerate(worked.item_scores.items()):
+        scores |= {f"item_{n}": item_id, f"score_{n}": score}
+    db.session.execute(_score_items(len(worked.item_scores)), scores)
     if worked.choice_rows:
         db.session.execute(_INSERT_CHOICES, [{**row, **copies, "attempt_number": facts.number}
                                              for row in worked.choice_rows])
