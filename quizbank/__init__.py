@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.add_extension("jinja2.ext.do")
 
     from . import cli, errors, security
-    from .db_session import read_without_transactions
+    from .db_session import configure_postgresql
     from .extensions import (
         check_limits_in_their_decorators,
         configure_sqlite,
@@ -46,7 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-        read_without_transactions(db.engine)
+        configure_postgresql(db.engine)
 
     from flask_bootstrap import Bootstrap5
 

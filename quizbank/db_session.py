@@ -16,7 +16,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Engine, ExecutionContext
 
-# The attribute of an engine that holds its variant for reads (set by `read_without_transactions`).
+# The attribute of an engine that holds its variant for reads (set by `configure_postgresql`).
 _READS_ENGINE = "quizbank_reads_engine"
 
 
@@ -28,11 +28,17 @@ class AppSession(FlaskSQLAlchemySession):
         return getattr(engine, _READS_ENGINE, engine)
 
 
-def read_without_transactions(engine: Engine) -> None:
+def configure_postgresql(engine: Engine) -> None:
     """On PostgreSQL: the app's Session reads in autocommit; a write, a lock or a streamed read begins a
-    transaction on the same connection, which the Session's commit or rollback then ends."""
+    transaction on the same connection, which the Session's commit or rollback then ends.
+
+    And an INSERT of many rows (an attempt's items, a grade's chosen options) is sent as one multi-row
+    statement, as SQLAlchemy does for psycopg2: psycopg 3 pipelines an executemany, but the server still
+    runs one statement per row. SQLite keeps its executemany, which runs in-process.
+    """
     if engine.dialect.name != "postgresql":
         return
+    engine.dialect.use_insertmanyvalues_wo_returning = True
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     event.listen(reads, "before_cursor_execute", _begin_unless_plain_read)
     setattr(engine, _READS_ENGINE, reads)

@@ -454,10 +454,9 @@ _CLAIM = (update(_ATTEMPTS)
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
-# The ids these return are not needed: asking for them makes SQLAlchemy send the rows as one multi-row
-# INSERT ("insertmanyvalues") instead of an executemany, which PostgreSQL runs as a statement per row.
-_INSERT_CHOICES = insert(ItemChoice.__table__).returning(ItemChoice.__table__.c.id)
-_INSERT_ITEMS = insert(_ITEMS).returning(_ITEMS.c.id)
+# Executed with many rows: one multi-row INSERT on PostgreSQL, an executemany on SQLite (`db_session`).
+_INSERT_CHOICES = insert(ItemChoice.__table__)
+_INSERT_ITEMS = insert(_ITEMS)
 
 
 @lru_cache(maxsize=64)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from psycopg.pq import TransactionStatus
 from sqlalchemy import event, func, select, text
+from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from tests.conftest import make_test_app
 
@@ -113,3 +114,25 @@ def test_locking_and_streamed_reads_run_in_a_transaction(real_app):
     assert db.session.scalars(select(Cohort.name).where(Cohort.name == "c0").with_for_update()).all() == ["c0"]
     assert _in_transaction()
     db.session.rollback()
+
+
+def test_many_rows_are_one_insert_statement_on_postgresql_and_an_executemany_on_sqlite(real_app):
+    """psycopg pipelines an executemany, but PostgreSQL still runs a statement per row; SQLite's runs in-process."""
+    from sqlalchemy import insert
+
+    from quizbank.extensions import db
+    from quizbank.models import Cohort
+    from quizbank.services.unit_of_work import write_transaction
+
+    inserts: list[ExecuteStyle] = []  # how each INSERT was sent
+
+    def _sent(_conn, _cursor, statement, _parameters, context, _executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT"):
+            inserts.append(context.execute_style)
+
+    event.listen(db.engine, "before_cursor_execute", _sent)
+    with write_transaction():
+        db.session.execute(insert(Cohort), [{"name": f"c{n}", "description": ""} for n in range(25)])
+    assert _cohort_count() == 25
+    postgres = db.engine.dialect.name == "postgresql"
+    assert inserts == [ExecuteStyle.INSERTMANYVALUES if postgres else ExecuteStyle.EXECUTEMANY]
