@@ -29,22 +29,20 @@ class AppSession(FlaskSQLAlchemySession):
 
 
 def configure_postgresql(engine: Engine) -> None:
-    """On PostgreSQL: the app's Session reads in autocommit; a write, a lock or a streamed read begins a
+    """The app's Session reads in autocommit; a write, a lock or a streamed read begins a
     transaction on the same connection, which the Session's commit or rollback then ends.
 
     And an INSERT of many rows (an attempt's items, a grade's chosen options) is sent as one multi-row
     statement, as SQLAlchemy does for psycopg2: psycopg 3 pipelines an executemany, but the server still
     runs one statement per row. SQLite keeps its executemany, which runs in-process.
     """
-    if engine.dialect.name != "postgresql":
-        return
     engine.dialect.use_insertmanyvalues_wo_returning = True
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
     event.listen(reads, "before_cursor_execute", _begin_unless_plain_read)
     setattr(engine, _READS_ENGINE, reads)
 
 
-def needs_transaction(context: ExecutionContext | None) -> bool:
+def _needs_transaction(context: ExecutionContext | None) -> bool:
     """Everything but a plain SELECT: writes, text (an advisory lock, a savepoint), SELECT ... FOR UPDATE,
     and reads through a server-side cursor, which PostgreSQL only keeps inside a transaction."""
     compiled = getattr(context, "compiled", None)
@@ -57,5 +55,5 @@ def needs_transaction(context: ExecutionContext | None) -> bool:
 def _begin_unless_plain_read(conn: Connection, _cursor: Any, _statement: str, _parameters: Any,
                              context: ExecutionContext | None, _executemany: bool) -> None:
     driver = conn.connection.driver_connection
-    if driver.info.transaction_status == TransactionStatus.IDLE and needs_transaction(context):  # type: ignore[union-attr]
+    if driver.info.transaction_status == TransactionStatus.IDLE and _needs_transaction(context):  # type: ignore[union-attr]
         driver.execute("BEGIN")  # type: ignore[union-attr]  # commit() and rollback() end it: psycopg sees it open

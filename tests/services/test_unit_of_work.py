@@ -10,28 +10,21 @@ from sqlalchemy.engine.interfaces import ExecuteStyle
 from tests.conftest import make_test_app
 
 
-def test_a_write_after_reads_commits_the_reads_first_only_where_sqlite_needs_it(scratch_databases, tmp_path):
+def test_a_write_after_reads_commits_the_reads_first_only_where_sqlite_needs_it(real_app):
     """SQLite must begin the write IMMEDIATE, so the read transaction is committed first (two commits).
-    PostgreSQL goes on in the transaction the reads opened: one commit, a COMMIT and a BEGIN fewer."""
-    from flask_migrate import upgrade
-
+    PostgreSQL goes on in the Session's transaction: one commit, a COMMIT and a BEGIN fewer."""
     from quizbank.extensions import db
     from quizbank.services.unit_of_work import write_transaction
 
-    app = make_test_app(scratch_databases("unit_of_work"), tmp_path)
-    with app.app_context():
-        upgrade()
-        commits: list[str] = []
-        event.listen(db.engine, "commit", lambda _conn: commits.append("commit"))
-        before = db.session.execute(text("SELECT count(*) FROM cohorts")).scalar_one()  # a read opens a transaction
-        with write_transaction():
-            db.session.execute(text("INSERT INTO cohorts (name, description, created_at) "
-                                    "VALUES ('c', '', '2026-12-06')"))
-        assert db.session.execute(text("SELECT count(*) FROM cohorts")).scalar_one() == before + 1
-        expected = 2 if db.engine.dialect.name == "sqlite" else 1
-        assert commits == ["commit"] * expected
-        db.session.remove()
-        db.engine.dispose()
+    commits: list[str] = []
+    event.listen(db.engine, "commit", lambda _conn: commits.append("commit"))
+    before = db.session.execute(text("SELECT count(*) FROM cohorts")).scalar_one()  # text opens a transaction
+    with write_transaction():
+        db.session.execute(text("INSERT INTO cohorts (name, description, created_at) "
+                                "VALUES ('c', '', '2026-12-06')"))
+    assert db.session.execute(text("SELECT count(*) FROM cohorts")).scalar_one() == before + 1
+    expected = 2 if db.engine.dialect.name == "sqlite" else 1
+    assert commits == ["commit"] * expected
 
 
 @pytest.fixture
