@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from quizbank.models import Attempt, AttemptItem, AttemptStatus, Certificate, ItemChoice, LoginSession
-from quizbank.services import attempts
+from quizbank.services import attempts, published_pools
 
 
 def plan(db, statement) -> str:  # type: ignore[no-untyped-def]
@@ -44,10 +44,12 @@ HOT_LOOKUPS = {
         Certificate.user_id == 1, Certificate.track_id == 1, Certificate.is_current.is_(True)),
     "choices of a response": select(ItemChoice).where(ItemChoice.attempt_item_id == 9),
     "login session by token": select(LoginSession).where(LoginSession.id == "t"),
-    # A start's two reads: the module's terms with the trainee's history, and the pool with what they have seen.
+    # A start's reads: the module's terms with the trainee's history, the questions they have seen, and the
+    # published pool (read when this process keeps no pool under the module's current token).
     "start: terms and the trainee's history": attempts._START_TERMS.params(
         code="SAF", user_id=1, cutoff=datetime(2026, 12, 6, tzinfo=UTC)),
-    "start: published pool and questions seen": attempts._POOL.params(module_id=2, user_id=1),
+    "start: questions the trainee has seen": attempts._SEEN.params(module_id=2, user_id=1),
+    "start: published pool": published_pools._POOL.params(module_id=2),
 }
 
 

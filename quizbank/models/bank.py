@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 from typing import Any
 
@@ -43,6 +44,11 @@ class Module(db.Model):
     require_all_critical: Mapped[bool] = mapped_column(default=True)
     competency_min_percent: Mapped[int] = mapped_column(default=0)
     position: Mapped[int] = mapped_column(default=0)
+    # A random token that the database replaces whenever the module's published pool may have changed
+    # (triggers on versions, questions and competencies, revision 0011): per-process caches of the pool
+    # are keyed by it. Random, not a counter, so a rolled-back change never reuses a token. Empty means
+    # unknown (a row written without it): such a pool is never cached.
+    pool_token: Mapped[str] = mapped_column(String(32), default=lambda: secrets.token_hex(16), server_default="")
 
     competencies: Mapped[list[Competency]] = relationship(
         back_populates="module", order_by="Competency.code", cascade="all, delete-orphan"

@@ -29,11 +29,10 @@ from quizbank.models import (
     Module,
     Question,
     QuestionVersion,
-    VersionStatus,
 )
 
-from . import certification
-from .pinned_drafts import ITEMS_WITH_VERSIONS, KEY_COLUMNS, DraftKey, draft_key, drafts_by_key
+from . import certification, published_pools
+from .pinned_drafts import ITEMS_WITH_VERSIONS, KEY_COLUMNS, draft_key, drafts_by_key
 from .unit_of_work import write_transaction
 
 
@@ -132,19 +131,7 @@ def head_columns(deadline_only_where: ColumnElement[bool] | None = None) -> tupl
 
 
 def published_pool(module_id: int) -> list[assembly.PoolItem]:
-    return _pool_with_keys(module_id, user_id=None)[0]
-
-
-_Pool = tuple[list[assembly.PoolItem], dict[int, DraftKey], set[int]]
-
-
-def _pool_with_keys(module_id: int, user_id: int | None) -> _Pool:
-    """The published pool, each version's draft cache key (saving a query for the drafts) and the questions
-    the trainee has already been asked in this module, all read in one statement."""
-    rows = db.session.execute(_POOL, {"module_id": module_id, "user_id": user_id}).all()
-    return ([assembly.PoolItem(vid, qid, code) for vid, qid, _digest, code, _seen in rows],
-            {vid: (vid, digest, qid) for vid, qid, digest, _code, _seen in rows},
-            {qid for _vid, qid, _digest, _code, seen in rows if seen})
+    return list(published_pools.read_pool(module_id).items)
 
 
 @dataclass(frozen=True)
@@ -157,6 +144,7 @@ class _StartTerms:
     wait_hours: int
     time_limit_minutes: int
     blueprint: dict[str, int]
+    pool_token: str  # names the published pool this process may have kept (`published_pools`)
 
 
 @dataclass(frozen=True)
@@ -177,7 +165,8 @@ def _start_terms(module_code: str, user_id: int, cutoff: datetime) -> tuple[_Sta
         raise NotFound("There is no module with that code.")
     row = rows[0]
     blueprint = {r.competency: r.blueprint_count for r in rows if r.blueprint_count}
-    return (_StartTerms(row.id, row.title, row.attempts_allowed, row.wait_hours, row.time_limit_minutes, blueprint),
+    return (_StartTerms(row.id, row.title, row.attempts_allowed, row.wait_hours, row.time_limit_minutes, blueprint,
+                        row.pool_token),
             _History(row.used, row.last_submitted, row.active, row.extra, row.overdue))
 
 
@@ -230,14 +219,15 @@ def _new_attempt(user_id: int, module: _StartTerms, history: _History, now: date
         raise AttemptRefused(decision.reason, decision.opens_at)
     seed = seed if seed is not None else secrets.randbits(31)  # fits an INTEGER column everywhere
     rng = random.Random(seed)
-    pool, keys, seen = _pool_with_keys(module.id, user_id)
+    pool = published_pools.pool_of(module.id, module.pool_token)
+    seen = set(db.session.scalars(_SEEN, {"user_id": user_id, "module_id": module.id}))
     try:
-        form = assembly.draw_form(pool, module.blueprint, rng, seen)
+        form = assembly.draw_form(pool.items, module.blueprint, rng, seen)
     except assembly.BankTooSmall as exc:
         raise BankIncomplete(
             f"{module.title} cannot be taken yet: its question bank does not cover the blueprint. "
             "Your instructors can see what is missing on the question bank page.") from exc
-    drafts = drafts_by_key({p.version_id: keys[p.version_id] for p in form})
+    drafts = drafts_by_key({p.version_id: pool.keys[p.version_id] for p in form})
     attempt = {"user_id": user_id, "module_id": module.id, "number": used + 1, "seed": seed, "started_at": now,
                "deadline_at": timing.deadline_for(now, module.time_limit_minutes)}
     items = [{"position": i, "question_version_id": p.version_id, "attempt_number": attempt["number"],
@@ -430,21 +420,15 @@ _HISTORY = (select(func.count(_ATTEMPTS.c.id).label("used"),
             .subquery("history"))
 # The module's terms and its blueprint, one row per competency, each carrying the history.
 _START_TERMS = (select(_MODULES.c.id, _MODULES.c.title, _MODULES.c.attempts_allowed, _MODULES.c.wait_hours,
-                       _MODULES.c.time_limit_minutes, _COMPETENCIES.c.code.label("competency"),
+                       _MODULES.c.time_limit_minutes, _MODULES.c.pool_token, _COMPETENCIES.c.code.label("competency"),
                        _COMPETENCIES.c.blueprint_count, *_HISTORY.c)
                 .select_from(_MODULES.outerjoin(_COMPETENCIES, _COMPETENCIES.c.module_id == _MODULES.c.id)
                              .join(_HISTORY, true()))
                 .where(_MODULES.c.code == bindparam("code")).order_by(_COMPETENCIES.c.code))
-# The questions the trainee has been asked in the module (not correlated: the pool reads the same tables).
-_SEEN = (select(_VERSIONS.c.question_id)
+# The questions the trainee has been asked in the module (the pool itself is kept per process).
+_SEEN = (select(_VERSIONS.c.question_id).distinct()
          .select_from(ITEMS_WITH_VERSIONS.join(_ATTEMPTS, _ATTEMPTS.c.id == _ITEMS.c.attempt_id))
-         .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id"))
-         .correlate(None))
-_POOL = (select(_VERSIONS.c.id, _VERSIONS.c.question_id, _VERSIONS.c.content_hash, _COMPETENCIES.c.code,
-                _VERSIONS.c.question_id.in_(_SEEN).label("seen"))
-         .join_from(_VERSIONS, _QUESTIONS, _QUESTIONS.c.id == _VERSIONS.c.question_id)
-         .join(_COMPETENCIES, _COMPETENCIES.c.id == _VERSIONS.c.competency_id)
-         .where(_QUESTIONS.c.module_id == bindparam("module_id"), _VERSIONS.c.status == VersionStatus.PUBLISHED))
+         .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.module_id == bindparam("module_id")))
 _RESULT_COLUMNS = {"points": bindparam("new_points"), "score": bindparam("new_score"),
                    "passed": bindparam("new_passed"), "result": bindparam("new_result", type_=_ATTEMPTS.c.result.type)}
 _CLAIM = (update(_ATTEMPTS)
