@@ -55,9 +55,10 @@ def check_limits_in_their_decorators(app: Flask) -> None:
     declares none: yet every request paid for the hook (about 5 % of a question page). Configure any of
     those limits and the hook stays; `tests/web/test_rate_limits.py` checks both ways.
     """
-    if any(app.config.get(name) for name in _LIMITS_NEEDING_THE_HOOK):
-        return
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
+    hooks = app.before_request_funcs.get(None, [])
+    if any(app.config.get(name) for name in _LIMITS_NEEDING_THE_HOOK) or limiter._check_request_limit not in hooks:
+        return  # needed; or never installed (RATELIMIT_ENABLED=False)
+    hooks.remove(limiter._check_request_limit)
 
 # Set while a service runs a write transaction, so SQLite begins it IMMEDIATE (takes the write lock
 # up front instead of failing later when a read transaction tries to upgrade).

@@ -77,3 +77,15 @@ def test_a_default_limit_keeps_the_per_request_hook_and_applies_to_every_page(tm
     finally:
         limiter.limit_manager.set_default_limits(saved_defaults)
         limiter.reset()
+
+
+def test_an_operator_can_switch_rate_limits_off(tmp_path, database_url):
+    """QUIZBANK_RATELIMIT_ENABLED=false (Flask-Limiter's own switch) must not stop the app from starting."""
+    from tests.conftest import make_test_app
+
+    try:
+        unlimited_app = make_test_app(database_url, tmp_path, RATELIMIT_ENABLED=False)
+        assert limiter._check_request_limit not in unlimited_app.before_request_funcs.get(None, [])
+        assert unlimited_app.test_client().get("/login").status_code == 200
+    finally:
+        limiter.enabled = True  # the switch lands on the one limiter every app in this process shares
