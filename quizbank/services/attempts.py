@@ -27,7 +27,6 @@ from quizbank.models import (
     ExtraAttempt,
     ItemChoice,
     Module,
-    Question,
     QuestionVersion,
 )
 
@@ -128,10 +127,6 @@ def head_columns(deadline_only_where: ColumnElement[bool] | None = None) -> tupl
     return (_ATTEMPTS.c.id, _ATTEMPTS.c.user_id, _ATTEMPTS.c.number, _ATTEMPTS.c.status, deadline,
             _ATTEMPTS.c.module_id, _MODULES.c.code, _MODULES.c.title, _MODULES.c.pass_mark_percent,
             _MODULES.c.require_all_critical, _MODULES.c.competency_min_percent)
-
-
-def published_pool(module_id: int) -> list[assembly.PoolItem]:
-    return list(published_pools.read_pool(module_id).items)
 
 
 @dataclass(frozen=True)
@@ -399,7 +394,7 @@ _ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, *KEY_COLUMNS).select_fro
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id"), _ITEMS.c.position == bindparam("position")))
 _ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.answer, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
-_QUESTIONS, _COMPETENCIES = Question.__table__, Competency.__table__
+_COMPETENCIES = Competency.__table__
 _EXTRA_GRANTS = ExtraAttempt.__table__
 _EXPIRED = (select(_ATTEMPTS.c.id)
             .where(_ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS,

@@ -18,7 +18,8 @@ from quizbank.extensions import db
 from quizbank.models import AngoffRating, QuestionVersion, Role, StandardSettingStudy, StudyStage, User, utcnow
 
 from . import audit, statistics
-from .attempts import module_by_code, published_pool
+from .attempts import module_by_code
+from .published_pools import read_pool
 from .unit_of_work import write_transaction
 
 
@@ -33,7 +34,7 @@ def open_study(*, actor_id: int, module_code: str, panel_ids: Sequence[int]) -> 
             raise DomainError("Panel members must be instructors or administrators.")
         module = module_by_code(module_code)
         try:
-            form = assembly.draw_form(published_pool(module.id), module.blueprint, random.Random(secrets.randbits(31)))
+            form = assembly.draw_form(read_pool(module.id).items, module.blueprint, random.Random(secrets.randbits(31)))
         except assembly.BankTooSmall as exc:
             raise DomainError(str(exc)) from None
         study = StandardSettingStudy(module_id=module.id, created_by_id=actor_id,
