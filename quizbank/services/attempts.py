@@ -29,6 +29,7 @@ from quizbank.models import (
     Module,
     QuestionVersion,
 )
+from quizbank.row_inserts import insert_rows
 
 from . import certification, published_pools
 from .pinned_drafts import ITEMS_WITH_VERSIONS, KEY_COLUMNS, draft_key, drafts_by_key
@@ -193,7 +194,7 @@ def open_attempt(user_id: int, module_code: str, *, now: datetime, grace_seconds
     try:
         with write_transaction():
             attempt_id = db.session.execute(_INSERT_ATTEMPT, attempt).scalar_one()
-            db.session.execute(_INSERT_ITEMS, [{**item, "attempt_id": attempt_id} for item in items])
+            insert_rows(db.session, _ITEMS, items, {"attempt_id": attempt_id})
     except IntegrityError:
         # A parallel request started it first (the unique indexes refused the second): resume that one.
         active = _start_terms(module_code, user_id, cutoff)[1].active
@@ -351,10 +352,11 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
         claimed = db.session.execute(_CLAIM, claim).rowcount
     if claimed != 1:
         return False
-    rows = _answer_rows(facts.id)  # no save can change them now that the attempt is claimed
+    # No save can change the answers now that the attempt is claimed. Only they are read again here: the
+    # questions they answer are read (and the grade worked out again) only if one changed since.
     worked = prepared
-    if worked is None or worked.answers != [r.answer for r in rows]:
-        worked = _work_out(facts, rows)
+    if worked is None or worked.answers != list(db.session.scalars(_STORED_ANSWERS, {"attempt_id": facts.id})):
+        worked = _work_out(facts, _answer_rows(facts.id))
         db.session.execute(_RECORD_RESULT, {"attempt_id": facts.id, **_result_values(worked)})
     # The attempt's number, total and time are copied onto its items and choices for item statistics.
     # The items are scored in one statement (see `_score_items`), not one per item.
@@ -364,8 +366,7 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
         scores |= {f"item_{n}": item_id, f"score_{n}": score}
     db.session.execute(_score_items(len(worked.item_scores)), scores)
     if worked.choice_rows:
-        db.session.execute(_INSERT_CHOICES, [{**row, **copies, "attempt_number": facts.number}
-                                             for row in worked.choice_rows])
+        insert_rows(db.session, _CHOICES, worked.choice_rows, {**copies, "attempt_number": facts.number})
     if worked.score.passed:
         # The pass that completes a track certifies in this same transaction.
         certification.reconcile(facts.user_id, now)
@@ -394,6 +395,8 @@ _ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, *KEY_COLUMNS).select_fro
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id"), _ITEMS.c.position == bindparam("position")))
 _ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.answer, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
+_STORED_ANSWERS = (select(_ITEMS.c.answer).where(_ITEMS.c.attempt_id == bindparam("attempt_id"))
+                   .order_by(_ITEMS.c.position))
 _COMPETENCIES = Competency.__table__
 _EXTRA_GRANTS = ExtraAttempt.__table__
 _EXPIRED = (select(_ATTEMPTS.c.id)
@@ -433,9 +436,7 @@ _CLAIM = (update(_ATTEMPTS)
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
-# Executed with many rows: one multi-row INSERT on PostgreSQL, an executemany on SQLite (`db_session`).
-_INSERT_CHOICES = insert(ItemChoice.__table__)
-_INSERT_ITEMS = insert(_ITEMS)
+_CHOICES = ItemChoice.__table__
 
 
 @lru_cache(maxsize=64)
