@@ -32,10 +32,11 @@ def configure_postgresql(engine: Engine) -> None:
     """The app's Session reads in autocommit; a write, a lock or a streamed read begins a
     transaction on the same connection, which the Session's commit or rollback then ends.
 
-    And an executemany INSERT (an import's rows, say) is sent as one multi-row statement, as SQLAlchemy does
-    for psycopg2: psycopg 3 pipelines an executemany, but the server still runs one statement per row.
-    The hot paths' batches (an attempt's items, a grade's chosen options) go through `row_inserts`, whose
-    statement is also the same text whatever the number of rows. SQLite keeps its executemany, in-process.
+    And an executemany INSERT (the link rows a flush writes for a many-to-many relationship, such as a
+    cohort's members) is sent as one multi-row statement, as SQLAlchemy does for psycopg2: psycopg 3
+    pipelines an executemany, but the server still runs one statement per row. The hot paths' batches (an
+    attempt's items, a grade's chosen options) go through `row_inserts` instead, whose statement keeps one
+    text whatever the number of rows. SQLite keeps its executemany, which runs in-process.
     """
     engine.dialect.use_insertmanyvalues_wo_returning = True
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")

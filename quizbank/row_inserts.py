@@ -30,7 +30,8 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     if session.get_bind().dialect.name != "postgresql":
         session.execute(insert(table), [{**row, **shared} for row in rows])
         return
-    arrays = {name: [json.dumps(row[name]) if _is_json(table, name) else row[name] for row in rows]
+    as_text = {name for name in varying if _is_json(table, name)}
+    arrays = {name: [json.dumps(row[name]) for row in rows] if name in as_text else [row[name] for row in rows]
               for name in varying}
     session.execute(_unnest_insert(table, varying, tuple(shared)), {**arrays, **shared})
 

@@ -385,6 +385,7 @@ def _result_values(worked: _WorkedOut) -> dict[str, Any]:
 # (bulk update by primary key, entity-aware updates) costs more there than the writes.
 _ATTEMPTS = Attempt.__table__
 _ITEMS = AttemptItem.__table__
+_CHOICES = ItemChoice.__table__
 _VERSIONS = QuestionVersion.__table__
 _MODULES = Module.__table__
 # The reads every page of a sitting makes, built once (on the tables, so without the ORM's entity loading).
@@ -436,7 +437,6 @@ _CLAIM = (update(_ATTEMPTS)
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
-_CHOICES = ItemChoice.__table__
 
 
 @lru_cache(maxsize=64)
