@@ -451,11 +451,16 @@ def _score_items(count: int) -> Update:
                     attempt_submitted_at=bindparam("attempt_submitted_at")))
 
 
-# An autosave: lands only while the attempt is still in progress.
+# An autosave: lands only while the attempt is still in progress. On PostgreSQL the attempt's row is read
+# FOR SHARE, which waits for a grade that has claimed it (its UPDATE holds the row) and then sees it graded;
+# a plain read would see the claim's snapshot-old status and store an answer the grade never read. The
+# other way round, a grade's claim waits for a save holding the share lock, and then reads its answer.
+# SQLite serialises writers, so it needs (and renders) no lock.
 _SAVE = (update(_ITEMS)
          .where(_ITEMS.c.id == bindparam("item_id"), _ITEMS.c.attempt_id.in_(
              select(_ATTEMPTS.c.id).where(_ATTEMPTS.c.id == bindparam("in_attempt"),
-                                          _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)))
+                                          _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
+             .with_for_update(read=True)))
          .values(answer=bindparam("new_answer", type_=JSON(none_as_null=True)), flagged=bindparam("new_flagged"),
                  saved_at=bindparam("new_saved_at", type_=_ITEMS.c.saved_at.type),
                  seconds_spent=_ITEMS.c.seconds_spent + bindparam("spent")))

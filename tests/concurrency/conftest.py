@@ -12,7 +12,7 @@ from tests.conftest import make_test_app, small_bank_yaml
 
 
 @pytest.fixture(scope="module")
-def committing_app(scratch_databases, tmp_path_factory) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
+def committing_app(scratch_databases, tmp_path_factory, request) -> Iterator[Flask]:  # type: ignore[no-untyped-def]
     from flask_migrate import upgrade
 
     from quizbank.services import tracks
@@ -23,7 +23,8 @@ def committing_app(scratch_databases, tmp_path_factory) -> Iterator[Flask]:  # t
     # Same shape, other stems (the checker refuses near-duplicate stems across banks).
     second = small_bank_yaml().replace("TST", "TSB").replace("Test stem number", "Module B asks")
     (folder / "tsb.yaml").write_text(second)
-    app = make_test_app(scratch_databases("race"), folder)
+    # A database per test module: each module seeds its own track.
+    app = make_test_app(scratch_databases(f"race_{request.module.__name__.rsplit('.', 1)[-1]}"), folder)
     with app.app_context():
         upgrade()
         load_banks(sorted(folder.glob("*.yaml")))
