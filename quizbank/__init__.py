@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         login_manager,
         migrate,
     )
+    from .pool_liveness import ping_after_idle
     from .web import register_blueprints
 
     db.init_app(app)
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     check_limits_in_their_decorators(app)
     login_manager.init_app(app)
     with app.app_context():
+        ping_after_idle(db.engine, float(app.config["DB_PING_AFTER_IDLE_SECONDS"]))
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
         elif db.engine.dialect.name == "postgresql":

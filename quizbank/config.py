@@ -12,7 +12,9 @@ ENV_PREFIX = "QUIZBANK_"
 
 
 class Defaults:
-    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    # A pooled connection idle this long is pinged before use (`pool_liveness`); 0 pings at every checkout.
+    DB_PING_AFTER_IDLE_SECONDS = 2.0
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set True (QUIZBANK_SESSION_COOKIE_SECURE=true) behind HTTPS
