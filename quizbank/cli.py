@@ -121,6 +121,15 @@ def close_expired_command() -> None:
     click.echo(f"{closed} expired attempt(s) graded.")
 
 
+@group.command("write-statistics-copies")
+def write_statistics_copies_command() -> None:
+    """Write the item-statistics copies of graded attempts that still wait for them (run it from cron after a
+    sitting; the statistics page also writes its module's before reading)."""
+    from quizbank.services.statistics_copies import write_pending
+
+    click.echo(f"Statistics copies written for {write_pending()} graded attempt(s).")
+
+
 @group.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "format_name", default="",

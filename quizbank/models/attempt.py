@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from quizbank.extensions import db
@@ -37,6 +37,9 @@ class Attempt(db.Model):
             postgresql_where=text("status = 'in_progress'"),
         ),
         Index("ix_attempts_module_status", "module_id", "status"),
+        # Graded attempts whose statistics copies are still to be written (`services.statistics_copies`).
+        Index("ix_attempts_statistics_pending", "module_id", "id",
+              sqlite_where=text("statistics_pending IS 1"), postgresql_where=text("statistics_pending IS true")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,6 +59,8 @@ class Attempt(db.Model):
     score: Mapped[float | None] = mapped_column(Float)  # fraction 0..1
     passed: Mapped[bool | None]
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # competencies, failed rules
+    # Graded, and the copies item statistics read (on its items, and its chosen options) not yet written.
+    statistics_pending: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     user: Mapped[User] = relationship()
     module: Mapped[Module] = relationship()
@@ -68,11 +73,11 @@ class AttemptItem(db.Model):
     """One question an attempt showed, pinned to the exact version, with the trainee's answer.
 
     ``attempt_number``, ``attempt_points`` and ``attempt_submitted_at`` copy the attempt's number, total and
-    submission time (the last two written when it is graded, after which nothing about it changes). Item
-    statistics group millions of responses by version and total: with the copies, and the covering index
-    that holds them, they read one index in order instead of joining every response to its attempt.
-    The index holds graded items only (statistics read nothing else): an item enters it once, when graded,
-    so starting an attempt writes no entry there and grading moves none.
+    submission time (the last two written after it is graded, by `services.statistics_copies`; nothing
+    about it changes after that). Item statistics group millions of responses by version and total: with
+    the copies, and the covering index that holds them, they read one index in order instead of joining
+    every response to its attempt. The index holds items with their copies only (statistics read nothing
+    else): an item enters it once, so neither starting an attempt nor grading it writes an entry there.
     """
 
     __tablename__ = "attempt_items"
@@ -104,8 +109,9 @@ class AttemptItem(db.Model):
 class ItemChoice(db.Model):
     """One option a graded response chose: the normalised form item statistics aggregate in SQL.
 
-    Written once, when the attempt is graded, with the version, the attempt's number, total and submission
-    time copied in (as on `AttemptItem`), so distractor counts need no join.
+    Written once, with the statistics copies of its graded attempt (`services.statistics_copies`), with the
+    version, the attempt's number, total and submission time copied in (as on `AttemptItem`), so
+    distractor counts need no join.
     """
 
     __tablename__ = "item_choices"

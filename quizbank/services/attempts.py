@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from quizbank.domain import assembly, grading, presentation, timing
 from quizbank.domain.attempt_policy import may_start
-from quizbank.domain.types import CHOICE_TYPES, AttemptScore, ModuleRules
+from quizbank.domain.types import AttemptScore, ModuleRules
 from quizbank.errors import Conflict, DomainError, NotFound
 from quizbank.extensions import db
 from quizbank.models import (
@@ -25,7 +25,6 @@ from quizbank.models import (
     AttemptStatus,
     Competency,
     ExtraAttempt,
-    ItemChoice,
     Module,
     QuestionVersion,
 )
@@ -309,7 +308,6 @@ class _WorkedOut:
     answers: list[Any]  # the stored answers this grade was worked out from, in position order
     score: AttemptScore
     item_scores: dict[int, float]  # item id → score
-    choice_rows: list[dict[str, Any]]  # the options each choice item chose, without the attempt's copies
     points: float
 
 
@@ -318,19 +316,15 @@ def _answer_rows(attempt_id: int) -> list[Row[Any]]:
 
 
 def _work_out(facts: AttemptHead, rows: Sequence[Row[Any]]) -> _WorkedOut:
-    """The grade of the stored answers, in the pure domain, and the rows that record it."""
+    """The grade of the stored answers, in the pure domain, and the scores that record it."""
     drafts = drafts_by_key({r.question_version_id: draft_key(r) for r in rows})
-    responses = [presentation.response_from_json(r.answer) for r in rows]
-    score = grading.grade([grading.GradableItem(r.position, drafts[r.question_version_id], response)
-                           for r, response in zip(rows, responses, strict=True)], facts.rules)
+    score = grading.grade([grading.GradableItem(r.position, drafts[r.question_version_id],
+                                                presentation.response_from_json(r.answer))
+                           for r in rows], facts.rules)
     item_scores = [round(item.score, 4) for item in score.items]
-    choices = [{"attempt_item_id": r.id, "option_id": option_id, "question_version_id": r.question_version_id}
-               for r, response in zip(rows, responses, strict=True)
-               if drafts[r.question_version_id].qtype in CHOICE_TYPES
-               for option_id in dict.fromkeys(response.selected)]
     # Rounded once here, so statistics group equal totals exactly on every database.
     return _WorkedOut([r.answer for r in rows], score,
-                      {r.id: s for r, s in zip(rows, item_scores, strict=True)}, choices, round(sum(item_scores), 4))
+                      {r.id: s for r, s in zip(rows, item_scores, strict=True)}, round(sum(item_scores), 4))
 
 
 def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
@@ -343,6 +337,8 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
 
     This runs under the write lock, so it is kept to a handful of plain statements: the claim carries the
     grade worked out beforehand, and only if the answers read now differ is the grade worked out again.
+    The claim marks the attempt's statistics copies as pending: they are written later, outside the
+    exam's hot path (`statistics_copies`).
     """
     submitted_at = min(now, facts.deadline_at + timedelta(days=3650))
     claim = {"attempt_id": facts.id, "new_submitted_at": submitted_at, "new_closed_by": closed_by}
@@ -358,15 +354,11 @@ def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepare
     if worked is None or worked.answers != list(db.session.scalars(_STORED_ANSWERS, {"attempt_id": facts.id})):
         worked = _work_out(facts, _answer_rows(facts.id))
         db.session.execute(_RECORD_RESULT, {"attempt_id": facts.id, **_result_values(worked)})
-    # The attempt's number, total and time are copied onto its items and choices for item statistics.
     # The items are scored in one statement (see `_score_items`), not one per item.
-    copies = {"attempt_points": worked.points, "attempt_submitted_at": submitted_at}
-    scores: dict[str, Any] = {"of_attempt": facts.id, **copies}
+    scores: dict[str, Any] = {"of_attempt": facts.id}
     for n, (item_id, score) in enumerate(worked.item_scores.items()):
         scores |= {f"item_{n}": item_id, f"score_{n}": score}
     db.session.execute(_score_items(len(worked.item_scores)), scores)
-    if worked.choice_rows:
-        insert_rows(db.session, _CHOICES, worked.choice_rows, {**copies, "attempt_number": facts.number})
     if worked.score.passed:
         # The pass that completes a track certifies in this same transaction.
         certification.reconcile(facts.user_id, now)
@@ -385,7 +377,6 @@ def _result_values(worked: _WorkedOut) -> dict[str, Any]:
 # (bulk update by primary key, entity-aware updates) costs more there than the writes.
 _ATTEMPTS = Attempt.__table__
 _ITEMS = AttemptItem.__table__
-_CHOICES = ItemChoice.__table__
 _VERSIONS = QuestionVersion.__table__
 _MODULES = Module.__table__
 # The reads every page of a sitting makes, built once (on the tables, so without the ORM's entity loading).
@@ -433,7 +424,7 @@ _RESULT_COLUMNS = {"points": bindparam("new_points"), "score": bindparam("new_sc
 _CLAIM = (update(_ATTEMPTS)
           .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
           .values(status=AttemptStatus.GRADED, submitted_at=bindparam("new_submitted_at"),
-                  closed_by=bindparam("new_closed_by")))
+                  closed_by=bindparam("new_closed_by"), statistics_pending=True))
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
 _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id")).values(**_RESULT_COLUMNS)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
@@ -446,9 +437,7 @@ def _score_items(count: int) -> Update:
     server than the row it wrote (about 0.5 ms of a submit's 3 ms of server time)."""
     score = case(*((_ITEMS.c.id == bindparam(f"item_{n}"), bindparam(f"score_{n}", type_=_ITEMS.c.score.type))
                    for n in range(count)))
-    return (update(_ITEMS).where(_ITEMS.c.attempt_id == bindparam("of_attempt"))
-            .values(score=score, attempt_points=bindparam("attempt_points"),
-                    attempt_submitted_at=bindparam("attempt_submitted_at")))
+    return update(_ITEMS).where(_ITEMS.c.attempt_id == bindparam("of_attempt")).values(score=score)
 
 
 # An autosave: lands only while the attempt is still in progress. On PostgreSQL the attempt's row is read

@@ -101,7 +101,7 @@ def seed_demo_history(seed: int = 2026) -> int:
     from quizbank.domain import presentation
     from quizbank.models import AttemptItem, Module, utcnow
 
-    from . import attempts
+    from . import attempts, statistics_copies
     from .question_versions import draft_of
 
     if db.session.scalar(select(User.id).where(User.email == "alumnus01@demo.quizbank")):
@@ -127,6 +127,7 @@ def seed_demo_history(seed: int = 2026) -> int:
                     item.seconds_spent = rng.randint(20, 110)
             attempts.submit(user.id, attempt.id, now=when + timedelta(minutes=rng.randint(8, 20)), grace_seconds=30)
             made += 1
+    statistics_copies.write_pending()  # the demo's statistics pages open without a catch-up to wait for
     return made
 
 

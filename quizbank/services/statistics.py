@@ -29,6 +29,8 @@ from quizbank.models import (
     QuestionVersion,
 )
 
+from . import statistics_copies
+
 
 @dataclass(frozen=True)
 class StatsQuery:
@@ -90,7 +92,7 @@ def _module_aggregate(module: Module, where: list) -> item_stats.ModuleAggregate
 
 
 def _copies_filter(query: StatsQuery, table: type[AttemptItem] | type[ItemChoice], versions: Select) -> list:  # type: ignore[type-arg]
-    """The attempt filter, on the attempt facts copied onto items and choices at grading (see the models)."""
+    """The attempt filter, on the attempt facts copied onto items and choices (see `statistics_copies`)."""
     conditions = [table.question_version_id.in_(versions), table.attempt_points.is_not(None)]
     if query.first_attempts_only:
         conditions.append(table.attempt_number == 1)
@@ -144,6 +146,7 @@ def module_statistics(query: StatsQuery) -> ModuleStats:
     module = db.session.scalar(select(Module).where(Module.code == query.module_code))
     if module is None:
         raise NotFound("There is no module with that code.")
+    statistics_copies.write_pending(module.id)  # attempts graded since the last read, so none is left out
     where = _attempt_filter(query, module.id)
     module_aggregate = _module_aggregate(module, where)
     cuts = item_stats.upper_lower_cuts(module_aggregate.totals_histogram)

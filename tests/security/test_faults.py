@@ -143,9 +143,9 @@ def _statement_fails(app: Flask, prefix: str) -> Iterator[None]:
 def test_a_fault_in_the_middle_of_grading_leaves_the_attempt_as_it_was(fault_app, caplog, dialect, figure):
     trainee, attempt_id = _trainee_ready_to_submit(fault_app)
     client = _signed_in(fault_app, trainee.email)
-    # Inserting the chosen options comes after the claim, the grade and every item's score have been
-    # written inside the transaction, so the fault leaves as much half-done work as it can.
-    with _statement_fails(fault_app, "INSERT INTO item_choices"):
+    # Scoring the items comes after the claim and the grade have been written inside the transaction, so
+    # the fault leaves as much half-done work as it can.
+    with _statement_fails(fault_app, "UPDATE attempt_items"):
         response = client.post(f"/trainee/attempts/{attempt_id}/submit")
     _assert_generic_error(response, caplog)
     after_fault = _footprint(fault_app, trainee.id, attempt_id)
@@ -157,6 +157,47 @@ def test_a_fault_in_the_middle_of_grading_leaves_the_attempt_as_it_was(fault_app
            f"resubmitted: {recovered.status}, certificates={recovered.certificates}")
     assert after_fault == Footprint("in_progress", False, 0, 6, 0, 0, 0)
     assert recovered.status == "graded" and recovered.scored_items == 6 and recovered.certificates == 1
+
+
+def test_a_fault_in_the_middle_of_writing_statistics_copies_leaves_the_batch_pending(fault_app, dialect, figure):
+    from quizbank.extensions import db
+    from quizbank.models import Attempt, AttemptItem
+    from quizbank.services import statistics_copies
+
+    trainee, attempt_id = _trainee_ready_to_submit(fault_app)
+    client = _signed_in(fault_app, trainee.email)
+    assert client.post(f"/trainee/attempts/{attempt_id}/submit").status_code == 302
+
+    def copies() -> tuple[bool, int]:
+        with fault_app.app_context():
+            try:
+                pending = db.session.get(Attempt, attempt_id).statistics_pending
+                copied = db.session.scalar(select(func.count(AttemptItem.id)).where(
+                    AttemptItem.attempt_id == attempt_id, AttemptItem.attempt_points.is_not(None)))
+                return pending, copied or 0
+            finally:
+                db.session.remove()
+
+    # The chosen options go in last, after the batch is claimed and its items carry their copies.
+    with _statement_fails(fault_app, "INSERT INTO item_choices"), fault_app.app_context():
+        try:
+            statistics_copies.write_pending()
+        except InjectedFault:
+            pass
+        else:
+            raise AssertionError("the injected fault did not reach the catch-up")
+        finally:
+            db.session.remove()
+    after_fault, footprint = copies(), _footprint(fault_app, trainee.id, attempt_id)
+    with fault_app.app_context():
+        written = statistics_copies.write_pending()
+        db.session.remove()
+    recovered, recovered_footprint = copies(), _footprint(fault_app, trainee.id, attempt_id)
+    figure(f"fault in the statistics catch-up ({dialect}): pending={after_fault[0]} items_copied={after_fault[1]} "
+           f"item_choices={footprint.item_choices}; caught up again: written={written} pending={recovered[0]} "
+           f"items_copied={recovered[1]} item_choices={recovered_footprint.item_choices}")
+    assert after_fault == (True, 0) and footprint.item_choices == 0 and footprint.status == "graded"
+    assert written >= 1 and recovered == (False, 6) and recovered_footprint.item_choices > 0
 
 
 def test_a_fault_in_the_middle_of_a_certificate_award_leaves_no_certificate_and_no_grade(

@@ -1,5 +1,5 @@
-"""The statistics service reads the attempt facts copied onto items and choices at grading; these tests hold
-it to the same numbers computed response by response from the attempts themselves, under every filter."""
+"""The statistics service reads the attempt facts copied onto items and choices after grading; these tests
+hold it to the same numbers computed response by response from the attempts themselves, under every filter."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from dataclasses import fields, is_dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from quizbank.domain import item_stats
 from quizbank.domain.types import QuestionType
 from quizbank.extensions import db
 from quizbank.models import Attempt, AttemptItem, AttemptStatus, ItemChoice, QuestionVersion
-from quizbank.services import attempts, statistics
+from quizbank.services import attempts, statistics, statistics_copies
 from tests.conftest import answer_form
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -115,16 +115,47 @@ def test_statistics_equal_the_response_by_response_computation(varied, query):
         (code, sum(a.n for a in group)) for code, group in sorted(by_competency.items())]
 
 
-def test_grading_copies_the_attempts_facts_onto_its_items_and_choices(varied):
-    attempt = db.session.scalars(select(Attempt).where(Attempt.status == AttemptStatus.GRADED)
-                                 .order_by(Attempt.id.desc())).first()
-    for item in attempt.items:
-        assert (item.attempt_number, item.attempt_points, item.attempt_submitted_at) == (
-            attempt.number, attempt.points, attempt.submitted_at)
-    choices = db.session.scalars(select(ItemChoice).join(AttemptItem).where(AttemptItem.attempt_id == attempt.id))
-    for choice in choices:
-        assert (choice.attempt_number, choice.attempt_points, choice.attempt_submitted_at) == (
-            attempt.number, attempt.points, attempt.submitted_at)
+def _chosen_options(item: AttemptItem) -> set[tuple[int, str]]:
+    """What the item's stored answer chose, straight from the answer (choice questions only)."""
+    from quizbank.domain import presentation
+    from quizbank.services.question_versions import draft_of
+
+    if item.answer is None or draft_of(item.version).qtype not in CHOICE:
+        return set()
+    return {(item.id, option) for option in presentation.response_from_json(item.answer).selected}
+
+
+def test_grading_leaves_the_statistics_copies_pending_and_the_catch_up_writes_each_once(varied):
+    graded = list(db.session.scalars(select(Attempt).where(Attempt.status == AttemptStatus.GRADED)
+                                     .order_by(Attempt.id)))
+    assert len(graded) == 18 and all(a.statistics_pending for a in graded)
+    assert all(i.attempt_points is None and i.attempt_submitted_at is None for a in graded for i in a.items)
+    assert db.session.scalar(select(func.count(ItemChoice.id))) == 0
+    assert statistics_copies.pending_count() == 18
+
+    assert statistics_copies.write_pending(batch_size=5) == 18  # four batches, the last one short
+    assert statistics_copies.write_pending() == 0 and statistics_copies.pending_count() == 0
+    db.session.expire_all()
+    for attempt in graded:
+        assert attempt.statistics_pending is False
+        for item in attempt.items:
+            assert (item.attempt_number, item.attempt_points, item.attempt_submitted_at) == (
+                attempt.number, attempt.points, attempt.submitted_at)
+        choices = list(db.session.scalars(select(ItemChoice).join(AttemptItem)
+                                          .where(AttemptItem.attempt_id == attempt.id)))
+        assert {(c.attempt_item_id, c.option_id) for c in choices} == set().union(
+            *(_chosen_options(item) for item in attempt.items))
+        for choice in choices:
+            assert (choice.attempt_number, choice.attempt_points, choice.attempt_submitted_at) == (
+                attempt.number, attempt.points, attempt.submitted_at)
     in_progress = db.session.scalar(select(Attempt).where(Attempt.status == AttemptStatus.IN_PROGRESS))
+    assert in_progress.statistics_pending is False
     assert all(i.attempt_points is None and i.attempt_submitted_at is None and i.attempt_number == 1
                for i in in_progress.items)
+
+
+def test_item_statistics_write_their_modules_pending_copies_before_reading(varied):
+    assert statistics_copies.pending_count() == 18
+    stats = statistics.module_statistics(statistics.StatsQuery("TST"))
+    assert statistics_copies.pending_count() == 0
+    assert stats.report.attempts == 18 and sum(row.report.n for row in stats.items) > 0
