@@ -595,6 +595,39 @@ def timed_pages(port: int, name: str, cookie: str, paths: Sequence[str], expect:
     return result
 
 
+def statistics_after_the_sitting(app: Any, port: int, cookie: str, module_code: str) -> dict[str, float]:
+    """The module's item statistics page, opened twice by an instructor right after the sitting.
+
+    Grading leaves the statistics copies (each item's total and time, each chosen option) to be written
+    later: the first view writes those of every attempt graded since (as a cron run of `flask quizbank
+    write-statistics-copies` would), the second finds none left. So the first view is the cost the submits
+    no longer pay, made once, and the second the statistics alone."""
+    from quizbank.extensions import db
+    from quizbank.services.statistics_copies import pending_count
+
+    with app.app_context():
+        pending = pending_count()
+        db.session.remove()
+    views = []
+    for _ in range(2):
+        browser = Browser(port)
+        browser.cookie = cookie
+        started = time.perf_counter()
+        page = browser.go("GET", f"/instructor/statistics/{module_code}")
+        if page.status != 200 or "Item statistics" not in page.text:
+            raise RuntimeError(f"item statistics page: status {page.status}")
+        views.append(time.perf_counter() - started)
+    with app.app_context():
+        left = pending_count()
+        db.session.remove()
+    figures = {"attempts_caught_up": pending - left, "first_view_s": views[0], "second_view_s": views[1],
+               "catch_up_ms_per_attempt": (views[0] - views[1]) * 1000 / max(1, pending - left)}
+    print(f"  item statistics of {module_code} after the sitting: the first view wrote the statistics copies of "
+          f"{pending - left:,} graded attempts and took {views[0]:.2f} s, the next {views[1]:.2f} s "
+          f"(about {figures['catch_up_ms_per_attempt']:.1f} ms of copies per attempt)", flush=True)
+    return figures
+
+
 def csv_download(port: int, cookie: str, path: str, limit_s: float = 60.0) -> dict[str, float]:
     """Streams a CSV export: seconds to the first and the last byte, bytes and rows; gives up after limit_s."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=limit_s)
@@ -718,6 +751,7 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
         guarded(results, lambda: vs(lambda: run_wrk(settings, port, "instructor bank list", bank_lines,
                                                     connections=STAFF_CONNECTIONS, expect="Questions"), "page",
                                     STAFF_CONNECTIONS), "instructor bank list")
+        extra["statistics"] = statistics_after_the_sitting(app, port, instructor.cookie, "SAF")
 
         admin = staff[ADMIN_EMAIL]
         cohort = seeded.cohort_id
@@ -795,9 +829,13 @@ def markdown(label: str, command: str, results: Sequence[Result], extra: dict[st
         ratio = f"{r.ratio:.2f} ({r.ceiling})" if r.ratio is not None else "–"
         rows.append(f"| {r.name} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {ratio} | {r.errors} |")
     csv = extra.get("csv", {})
+    stats = extra.get("statistics", {})
     peaks = _memory(memory)
     checks_md = "\n".join(f"- {'PASS' if ok else 'FAIL'} — {name}: {detail}" for name, ok, detail in checks)
     return (f"#### {label}\n\n`{command}`\n\n" + "\n".join(rows) +
+            f"\n\nItem statistics of SAF after the sitting: the first view wrote the copies of "
+            f"{stats.get('attempts_caught_up', 0):,} attempts in {stats.get('first_view_s', 0):.2f} s, the next "
+            f"took {stats.get('second_view_s', 0):.2f} s."
             f"\n\nCSV: {csv.get('rows', 0):,} rows in {csv.get('total_s', 0):.2f} s; RSS per worker after the run, "
             f"MiB (current/peak): "
             f"{peaks}; load average before the run: {load}.\n\n{checks_md}\n")
