@@ -851,7 +851,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--trainees", type=int, default=10_000)
     parser.add_argument("--past-attempts", type=int, default=50_000)
     parser.add_argument("--extra-questions", type=int, default=3_000)
-    parser.add_argument("--pool", type=int, default=4000, help="signed-in trainees who sit SAF during the run")
+    parser.add_argument("--pool", type=int, default=6000, help="signed-in trainees who sit SAF during the run")
     parser.add_argument("--redis", help="rate-limit storage for our app, e.g. redis://127.0.0.1:6379")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
