@@ -293,11 +293,14 @@ def submit(user_id: int, attempt_id: int, *, now: datetime, grace_seconds: int) 
     worked out again. So the write lock is not held while grading, and the grade is always of the answers
     stored when the attempt closed.
     """
-    attempt = owned_attempt_head(user_id, attempt_id)
+    rows = _head_and_answers(user_id, attempt_id)
+    if not rows:  # every attempt has items: no row, no attempt of this trainee's
+        raise NotFound("There is no such attempt.")
+    attempt = AttemptHead.from_row(rows[0])
     if attempt.status is AttemptStatus.GRADED:
         return SubmitResult(attempt_id, already_submitted=True)
     late = not timing.accepts_answers(now, attempt.deadline_at, grace_seconds)
-    prepared = _work_out(attempt, _answer_rows(attempt_id))
+    prepared = _work_out(attempt, rows)
     with write_transaction():
         graded = _claim_and_record(attempt, now, "deadline" if late else "trainee", prepared)
     return SubmitResult(attempt_id, already_submitted=not graded)
@@ -309,6 +312,11 @@ class _WorkedOut:
     score: AttemptScore
     item_scores: dict[int, float]  # item id → score
     points: float
+
+
+def _head_and_answers(user_id: int, attempt_id: int) -> list[Row[Any]]:
+    """The trainee's attempt's head and its answers, in one statement (none if it is not theirs)."""
+    return list(db.session.execute(_HEAD_AND_ANSWERS, {"attempt_id": attempt_id, "user_id": user_id}))
 
 
 def _answer_rows(attempt_id: int) -> list[Row[Any]]:
@@ -324,7 +332,7 @@ def _work_out(facts: AttemptHead, rows: Sequence[Row[Any]]) -> _WorkedOut:
     item_scores = [round(item.score, 4) for item in score.items]
     # Rounded once here, so statistics group equal totals exactly on every database.
     return _WorkedOut([r.answer for r in rows], score,
-                      {r.id: s for r, s in zip(rows, item_scores, strict=True)}, round(sum(item_scores), 4))
+                      {r.item_id: s for r, s in zip(rows, item_scores, strict=True)}, round(sum(item_scores), 4))
 
 
 def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
@@ -385,8 +393,14 @@ _HEAD = (select(*head_columns()).select_from(HEAD_TABLES)
          .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id")))
 _ITEM_AT = (select(_ITEMS.c.id, _ITEMS.c.display_order, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id"), _ITEMS.c.position == bindparam("position")))
-_ANSWERS = (select(_ITEMS.c.id, _ITEMS.c.position, _ITEMS.c.answer, *KEY_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
+_ANSWER_COLUMNS = (_ITEMS.c.id.label("item_id"), _ITEMS.c.position, _ITEMS.c.answer, *KEY_COLUMNS)
+_ANSWERS = (select(*_ANSWER_COLUMNS).select_from(ITEMS_WITH_VERSIONS)
             .where(_ITEMS.c.attempt_id == bindparam("attempt_id")).order_by(_ITEMS.c.position))
+# A submit's read: the head on the first item's row (the deadline on that row alone) and every item's answer.
+_HEAD_AND_ANSWERS = (select(*head_columns(deadline_only_where=_ITEMS.c.position == 1), *_ANSWER_COLUMNS)
+                     .select_from(HEAD_TABLES.join(ITEMS_WITH_VERSIONS, _ITEMS.c.attempt_id == _ATTEMPTS.c.id))
+                     .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.user_id == bindparam("user_id"))
+                     .order_by(_ITEMS.c.position))
 _STORED_ANSWERS = (select(_ITEMS.c.answer).where(_ITEMS.c.attempt_id == bindparam("attempt_id"))
                    .order_by(_ITEMS.c.position))
 _COMPETENCIES = Competency.__table__

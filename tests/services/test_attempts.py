@@ -171,21 +171,23 @@ def test_the_grade_is_worked_out_again_when_an_answer_changed_before_the_claim(d
     trainee = make_user()
     attempt = start(trainee)
     answer_through_service(trainee.id, attempt.id, T0)
-    real = attempts._answer_rows
-    calls = {"n": 0}
+    real_first_read, real_read_again = attempts._head_and_answers, attempts._answer_rows
+    calls = {"first": 0, "again": 0}
 
-    def blank_first(attempt_id):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        rows = real(attempt_id)
-        if calls["n"] == 1:  # as if read before the trainee's last saves landed
-            return [SimpleNamespace(**{**row._asdict(), "answer": None}) for row in rows]
-        return rows
+    def blank(user_id, attempt_id):  # type: ignore[no-untyped-def]
+        calls["first"] += 1  # as if read before the trainee's last saves landed
+        return [SimpleNamespace(**{**row._asdict(), "answer": None}) for row in real_first_read(user_id, attempt_id)]
 
-    monkeypatch.setattr(attempts, "_answer_rows", blank_first)
+    def read_again(attempt_id):  # type: ignore[no-untyped-def]
+        calls["again"] += 1
+        return real_read_again(attempt_id)
+
+    monkeypatch.setattr(attempts, "_head_and_answers", blank)
+    monkeypatch.setattr(attempts, "_answer_rows", read_again)
     attempts.submit(trainee.id, attempt.id, now=T0 + timedelta(minutes=5), grace_seconds=GRACE)
     db.session.expire_all()
     graded = db.session.get(Attempt, attempt.id)
-    assert calls["n"] == 2 and graded.points == 6.0 and graded.passed
+    assert calls == {"first": 1, "again": 1} and graded.points == 6.0 and graded.passed
     assert [i.score for i in graded.items] == [1.0] * 6
 
 
