@@ -9,6 +9,9 @@ commits or rolls back, everything runs in it, exactly as before.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
@@ -54,8 +57,31 @@ def _needs_transaction(context: ExecutionContext | None) -> bool:
         context.execution_options.get("stream_results"))  # type: ignore[union-attr]
 
 
+# Inside `one_statement_writes`: how many writes the block has sent (a list, so the hook can count).
+_one_statement: ContextVar[list[int] | None] = ContextVar("one_statement", default=None)
+
+
+@contextmanager
+def one_statement_writes() -> Iterator[None]:
+    """On PostgreSQL, the block's write runs as a transaction of its own: no BEGIN before it and no COMMIT
+    after it, two round trips of a write's three. A statement is atomic by itself, so a use case whose whole
+    write is one statement (an autosave) gives up nothing; a second write in the block would not be atomic
+    with the first, and is refused before it runs."""
+    token = _one_statement.set([0])
+    try:
+        yield
+    finally:
+        _one_statement.reset(token)
+
+
 def _begin_unless_plain_read(conn: Connection, _cursor: Any, _statement: str, _parameters: Any,
                              context: ExecutionContext | None, _executemany: bool) -> None:
     driver = conn.connection.driver_connection
     if driver.info.transaction_status == TransactionStatus.IDLE and _needs_transaction(context):  # type: ignore[union-attr]
-        driver.execute("BEGIN")  # type: ignore[union-attr]  # commit() and rollback() end it: psycopg sees it open
+        writes = _one_statement.get()
+        if writes is None:
+            driver.execute("BEGIN")  # type: ignore[union-attr]  # commit() and rollback() end it: psycopg sees it open
+            return
+        writes[0] += 1
+        if writes[0] > 1:
+            raise RuntimeError("a second write in a one-statement block would not be atomic with the first")

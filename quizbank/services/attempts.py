@@ -246,8 +246,8 @@ def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str,
     """Stores one answer; past the deadline (plus grace) nothing is stored and the attempt is graded.
 
     Everything is read and checked first; the write is one UPDATE that only lands while the attempt is
-    still in progress, so the write lock is held for that statement alone and a save racing a submit
-    either lands before the grade reads the answers or is refused.
+    still in progress, so the write lock is held for that statement alone (on PostgreSQL it is its own
+    transaction) and a save racing a submit either lands before the grade reads the answers or is refused.
     """
     attempt = owned_attempt_head(user_id, attempt_id)
     if attempt.status is AttemptStatus.GRADED:
@@ -265,7 +265,7 @@ def save_answer(user_id: int, attempt_id: int, position: int, form: Mapping[str,
         response = presentation.response_from_form(draft, item.display_order, form)
     except presentation.InvalidAnswer as exc:
         raise AnswerRejected(str(exc)) from None
-    with write_transaction():
+    with write_transaction(one_statement=True):
         stored = db.session.execute(_SAVE, {
             "item_id": item.id, "in_attempt": attempt_id,
             # A blank answer is stored as NULL, as if never given: the question map asks the database which

@@ -5,21 +5,25 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from quizbank.db_session import one_statement_writes
 from quizbank.extensions import db, want_immediate
 
 _writing: ContextVar[bool] = ContextVar("writing", default=False)
 
 
 @contextmanager
-def write_transaction() -> Iterator[Session]:
+def write_transaction(*, one_statement: bool = False) -> Iterator[Session]:
     """Runs the block in one write transaction: commit once at the end, roll back on any error.
+
+    `one_statement`: the block writes with a single statement, which on PostgreSQL then runs as its own
+    transaction, without the BEGIN and COMMIT round trips (`db_session.one_statement_writes`).
 
     On SQLite, a read-only transaction already open (flask-login loading the user, say) is closed first,
     so the write transaction begins IMMEDIATE and takes the write lock before it reads. On PostgreSQL the
@@ -31,7 +35,7 @@ def write_transaction() -> Iterator[Session]:
         session.commit()
     token = want_immediate.set(True)
     try:
-        with _sqlite_writers_queue(session):
+        with _sqlite_writers_queue(session), one_statement_writes() if one_statement else nullcontext():
             try:
                 yield session
                 session.commit()

@@ -77,6 +77,41 @@ def test_reads_take_no_transaction_on_postgresql_and_the_first_write_begins_one(
     assert _in_transaction() is not postgres
 
 
+def test_a_one_statement_write_is_its_own_transaction_on_postgresql(real_app):
+    """An autosave's kind of write: on PostgreSQL no BEGIN before it and no COMMIT after it (the statement
+    commits by itself); on SQLite an ordinary write transaction, begun IMMEDIATE under the writers' lock."""
+    from quizbank.extensions import db
+    from quizbank.services.unit_of_work import write_transaction
+
+    postgres = db.engine.dialect.name == "postgresql"
+    before = _cohort_count()
+    with write_transaction(one_statement=True):
+        db.session.execute(text("INSERT INTO cohorts (name, description, created_at) "
+                                "VALUES ('solo', '', '2026-12-07')"))
+        assert _in_transaction() is not postgres  # on PostgreSQL it has committed already
+    assert _cohort_count() == before + 1
+
+
+def test_a_second_write_in_a_one_statement_block_is_refused_before_it_runs(real_app):
+    """On PostgreSQL two writes there would be two transactions: the second is refused, unsent. SQLite
+    keeps the block one transaction, so both land together."""
+    from quizbank.extensions import db
+    from quizbank.services.unit_of_work import write_transaction
+
+    insert = text("INSERT INTO cohorts (name, description, created_at) VALUES (:name, '', '2026-12-07')")
+    before = _cohort_count()
+    if db.engine.dialect.name == "postgresql":
+        with pytest.raises(RuntimeError, match="not be atomic"), write_transaction(one_statement=True):
+            db.session.execute(insert, {"name": "first"})
+            db.session.execute(insert, {"name": "second"})
+        assert _cohort_count() == before + 1
+    else:
+        with write_transaction(one_statement=True):
+            db.session.execute(insert, {"name": "first"})
+            db.session.execute(insert, {"name": "second"})
+        assert _cohort_count() == before + 2
+
+
 def test_a_write_transaction_that_fails_stores_none_of_its_writes(real_app):
     from quizbank.extensions import db
     from quizbank.models import Cohort
