@@ -1,4 +1,4 @@
-"""Inserting a batch of rows (an attempt's items, a grade's chosen options) in one short statement."""
+"""Inserting a batch of rows (an attempt's items, graded attempts' chosen options) in one short statement."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     On PostgreSQL the rows go as one array per column, which `unnest` turns back into rows, so the statement's
     text is the same whatever the number of rows. A multi-row VALUES statement is new text for each row count
     and long: psycopg parsed it again on every call (it is too long for psycopg's cache) and PostgreSQL planned
-    it again. This one psycopg prepares once per connection: a grade's ~27 chosen options took 1.65 ms to
+    it again. This one psycopg prepares once per connection: a graded attempt's ~27 chosen options took 1.65 ms to
     insert that way, 1.16 ms this way (one process, client and server together).
     SQLite runs an executemany, in-process.
     """

@@ -50,6 +50,7 @@ HOT_LOOKUPS = {
         code="SAF", user_id=1, cutoff=datetime(2026, 12, 6, tzinfo=UTC)),
     "start: questions the trainee has seen": attempts._SEEN.params(module_id=2, user_id=1),
     "start: published pool": published_pools._POOL.params(module_id=2),
+    "submit: the attempt's head and answers": attempts._HEAD_AND_ANSWERS.params(attempt_id=7, user_id=1),
     "statistics: a module's attempts waiting for their copies": statistics_copies._PENDING_OF_MODULE.params(
         module_id=2, batch=100),
     "statistics: attempts waiting for their copies": statistics_copies._PENDING.params(batch=100),
