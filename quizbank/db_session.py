@@ -38,8 +38,9 @@ def configure_postgresql(engine: Engine) -> None:
     And an executemany INSERT (the link rows a flush writes for a many-to-many relationship, such as a
     cohort's members) is sent as one multi-row statement, as SQLAlchemy does for psycopg2: psycopg 3
     pipelines an executemany, but the server still runs one statement per row. The hot paths' batches (an
-    attempt's items, the chosen options of graded attempts) go through `row_inserts` instead, whose statement keeps one
-    text whatever the number of rows. SQLite keeps its executemany, which runs in-process.
+    attempt's items, the chosen options of graded attempts) go through `row_inserts` instead, whose
+    statement keeps one text whatever the number of rows. SQLite keeps its executemany, which runs
+    in-process.
     """
     engine.dialect.use_insertmanyvalues_wo_returning = True
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -143,6 +143,8 @@ def _options_of(version: QuestionVersion) -> list[score_groups.OptionInfo]:
 
 
 def module_statistics(query: StatsQuery) -> ModuleStats:
+    """The module's item and test statistics; first writes the copies of its attempts graded since the last
+    read (a transaction per batch of them, so SQLite's writers wait for one batch at most)."""
     module = db.session.scalar(select(Module).where(Module.code == query.module_code))
     if module is None:
         raise NotFound("There is no module with that code.")

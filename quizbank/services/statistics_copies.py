@@ -39,8 +39,8 @@ BATCH_ATTEMPTS = 100  # attempts per transaction: a few thousand rows, a short h
 def write_pending(module_id: int | None = None, *, batch_size: int = BATCH_ATTEMPTS) -> int:
     """Writes the copies of every graded attempt still waiting for them (of one module, or of all), module by
     module and oldest first, `batch_size` attempts per transaction; returns how many attempts it wrote."""
-    query, params = (_PENDING, {"batch": batch_size}) if module_id is None else (
-        _PENDING_OF_MODULE, {"batch": batch_size, "module_id": module_id})
+    query = _PENDING if module_id is None else _PENDING_OF_MODULE
+    params = {"batch": batch_size, "module_id": module_id}  # the statement of all modules ignores module_id
     written = 0
     while True:
         batch = list(db.session.scalars(query, params))
