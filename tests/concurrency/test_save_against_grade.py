@@ -44,11 +44,11 @@ def test_a_save_made_while_the_grade_holds_its_claim_is_refused_and_the_grade_st
     claimed, release = threading.Event(), threading.Event()
     real_score_items = attempts._score_items
 
-    def pause_after_the_claim(count: int):  # type: ignore[no-untyped-def]
+    def pause_after_the_claim(*scoring):  # type: ignore[no-untyped-def]
         # Runs inside the grade's transaction: the attempt is claimed and its answers read, not yet scored.
         claimed.set()
         release.wait(10)
-        return real_score_items(count)
+        return real_score_items(*scoring)
 
     monkeypatch.setattr(attempts, "_score_items", pause_after_the_claim)
     outcome: dict[str, object] = {}
