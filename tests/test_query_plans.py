@@ -78,3 +78,43 @@ def test_the_plan_check_notices_an_unindexed_lookup(db):
     """The guard works: a lookup on a column with no index is reported as a scan."""
     text = plan(db, select(Attempt).where(Attempt.seed == 42))
     assert "Seq Scan" in text if db.engine.dialect.name == "postgresql" else "SCAN attempts" in text
+
+
+
+def plan_of_write(db, statement, params: dict[str, object]) -> str:  # type: ignore[no-untyped-def]
+    """As `plan`, for an UPDATE (which takes its values as parameters, not as literals), never run."""
+    compiled = statement.compile(db.engine)
+    values = compiled.construct_params(params)
+    processors = compiled._bind_processors
+    bound = {key: processors[key](value) if key in processors else value for key, value in values.items()}
+    if compiled.positional:
+        bound = tuple(bound[key] for key in compiled.positiontup)  # type: ignore[assignment]
+    with db.engine.connect() as connection:
+        if db.engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SET enable_seqscan = off")
+            rows = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", bound).all()
+        else:
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.string}", bound).all()
+        connection.rollback()
+    return " | ".join(str(row[-1]) for row in rows)
+
+
+_CLAIM = {"claimed_id": 7, "new_submitted_at": datetime(2026, 12, 7, tzinfo=UTC), "new_closed_by": "trainee",
+          "new_points": 1.0, "new_score": 0.5, "new_passed": False, "new_result": None}
+
+
+def test_the_submits_claim_and_scoring_use_indexes(db):
+    """The grade's writes find the attempt and its items by index: on PostgreSQL one statement claims and
+    scores, on SQLite the claim and the scoring are two."""
+    if db.engine.dialect.name == "postgresql":
+        writes = [(attempts._CLAIM_AND_SCORE, {**_CLAIM, "scores": [1.0, 0.0]})]
+    else:
+        writes = [(attempts._CLAIM_WITH_RESULT, _CLAIM),
+                  (attempts._score_from_cases(2), {"of_attempt": 7, "position_0": 1, "score_0": 1.0,
+                                                   "position_1": 2, "score_1": 0.0})]
+    for statement, params in writes:
+        text = plan_of_write(db, statement, params)
+        if db.engine.dialect.name == "postgresql":
+            assert "Index" in text and "Seq Scan" not in text, text
+        else:
+            assert "SCAN attempts" not in text and "SCAN attempt_items" not in text, text

@@ -360,31 +360,58 @@ def _grade(attempt: Attempt, now: datetime, *, closed_by: str) -> bool:
 def _claim_and_record(facts: AttemptHead, now: datetime, closed_by: str, prepared: _WorkedOut | None) -> bool:
     """Claims the attempt for grading (compare-and-set in the database) and records its grade.
 
-    This runs under the write lock, so it is kept to a handful of plain statements: the claim carries the
-    grade worked out beforehand, and only if the answers read now differ is the grade worked out again.
+    This runs under the write lock, so it is kept to a few plain statements: the claim carries the grade
+    worked out beforehand, and only if the answers stored at the claim differ is the grade worked out again.
     The claim marks the attempt's statistics copies as pending: they are written later, outside the
     exam's hot path (`statistics_copies`).
     """
     submitted_at = min(now, facts.deadline_at + timedelta(days=3650))
-    claim = {"attempt_id": facts.id, "new_submitted_at": submitted_at, "new_closed_by": closed_by}
-    if prepared is not None:
-        claimed = db.session.execute(_CLAIM_WITH_RESULT, {**claim, **_result_values(prepared)}).rowcount
+    claim = {"claimed_id": facts.id, "new_submitted_at": submitted_at, "new_closed_by": closed_by}
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    if prepared is not None and postgres:
+        stored = _claim_and_score(claim, prepared)
+        if stored is None:
+            return False
+        worked = prepared if stored == prepared.answers else _record_again(facts, postgres)
     else:
-        claimed = db.session.execute(_CLAIM, claim).rowcount
-    if claimed != 1:
-        return False
-    # No save can change the answers now that the attempt is claimed. Only they are read again here: the
-    # questions they answer are read (and the grade worked out again) only if one changed since.
-    worked = prepared
-    if worked is None or worked.answers != list(db.session.scalars(_STORED_ANSWERS, {"attempt_id": facts.id})):
-        worked = _work_out(facts, _answer_rows(facts.id))
-        db.session.execute(_RECORD_RESULT, {"attempt_id": facts.id, **_result_values(worked)})
-    # The items are scored in one statement (see `_score_items`), not one per item.
-    db.session.execute(*_score_items(facts.id, worked.item_scores, db.session.get_bind().dialect.name))
+        if prepared is not None:
+            claimed = db.session.execute(_CLAIM_WITH_RESULT, {**claim, **_result_values(prepared)}).rowcount
+        else:
+            claimed = db.session.execute(_CLAIM, claim).rowcount
+        if claimed != 1:
+            return False
+        # No save can change the answers now that the attempt is claimed. Only they are read again here: the
+        # questions they answer are read (and the grade worked out again) only if one changed since.
+        if prepared is not None and prepared.answers == _stored_answers(facts.id):
+            worked = prepared
+            db.session.execute(*_score_items(facts.id, worked.item_scores, postgres))
+        else:
+            worked = _record_again(facts, postgres)
     if worked.score.passed:
         # The pass that completes a track certifies in this same transaction.
         certification.reconcile(facts.user_id, now)
     return True
+
+
+def _claim_and_score(claim: dict[str, Any], prepared: _WorkedOut) -> list[Any] | None:
+    """PostgreSQL: claims the attempt and scores its items in one statement, with the grade worked out
+    beforehand. The answers it returns are those the items held when scored (the latest committed, as
+    PostgreSQL re-reads a row that changed under an UPDATE); None if the attempt was already taken."""
+    rows = db.session.execute(_CLAIM_AND_SCORE, {**claim, **_result_values(prepared),
+                                                 "scores": _scores_by_position(prepared.item_scores)}).all()
+    return [row.answer for row in sorted(rows, key=lambda row: row.position)] if rows else None
+
+
+def _stored_answers(attempt_id: int) -> list[Any]:
+    return list(db.session.scalars(_STORED_ANSWERS, {"attempt_id": attempt_id}))
+
+
+def _record_again(facts: AttemptHead, postgres: bool) -> _WorkedOut:
+    """The grade of the answers as stored now, recorded on the claimed attempt and its items."""
+    worked = _work_out(facts, _answer_rows(facts.id))
+    db.session.execute(_RECORD_RESULT, {"attempt_id": facts.id, **_result_values(worked)})
+    db.session.execute(*_score_items(facts.id, worked.item_scores, postgres))
+    return worked
 
 
 def _result_values(worked: _WorkedOut) -> dict[str, Any]:
@@ -450,7 +477,7 @@ _SEEN = (select(_VERSIONS.c.question_id).distinct()
 _RESULT_COLUMNS = {"points": bindparam("new_points"), "score": bindparam("new_score"),
                    "passed": bindparam("new_passed"), "result": bindparam("new_result", type_=_ATTEMPTS.c.result.type)}
 _CLAIM = (update(_ATTEMPTS)
-          .where(_ATTEMPTS.c.id == bindparam("attempt_id"), _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
+          .where(_ATTEMPTS.c.id == bindparam("claimed_id"), _ATTEMPTS.c.status == AttemptStatus.IN_PROGRESS)
           .values(status=AttemptStatus.GRADED, submitted_at=bindparam("new_submitted_at"),
                   closed_by=bindparam("new_closed_by"), statistics_pending=True))
 _CLAIM_WITH_RESULT = _CLAIM.values(**_RESULT_COLUMNS)
@@ -458,20 +485,24 @@ _RECORD_RESULT = update(_ATTEMPTS).where(_ATTEMPTS.c.id == bindparam("attempt_id
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
 
 
-def _score_items(attempt_id: int, scores: Mapping[int, float], dialect: str) -> tuple[Update, dict[str, Any]]:
+def _score_items(attempt_id: int, scores: Mapping[int, float], postgres: bool) -> tuple[Update, dict[str, Any]]:
     """One UPDATE that gives each item of the attempt its score (`scores`: position → score), and its
     parameters. As an executemany, PostgreSQL ran one statement per item, each costing more on the server
     than the row it wrote. PostgreSQL gets the scores as one array indexed by position: with a parameter
     per item (51), psycopg parsed the statement again on every submit, as it caches 50 parameters at most."""
-    if dialect == "postgresql":
-        by_position: list[float | None] = [None] * max(scores, default=0)
-        for position, score in scores.items():
-            by_position[position - 1] = score
-        return _SCORE_FROM_ARRAY, {"of_attempt": attempt_id, "scores": by_position}
+    if postgres:
+        return _SCORE_FROM_ARRAY, {"of_attempt": attempt_id, "scores": _scores_by_position(scores)}
     params: dict[str, Any] = {"of_attempt": attempt_id}
     for n, (position, score) in enumerate(scores.items()):
         params |= {f"position_{n}": position, f"score_{n}": score}
     return _score_from_cases(len(scores)), params
+
+
+def _scores_by_position(scores: Mapping[int, float]) -> list[float | None]:
+    by_position: list[float | None] = [None] * max(scores, default=0)
+    for position, score in scores.items():
+        by_position[position - 1] = score
+    return by_position
 
 
 @lru_cache(maxsize=64)
@@ -486,6 +517,11 @@ def _score_from_cases(count: int) -> Update:
 _SCORES_ARRAY = type_coerce(Grouping(cast(bindparam("scores"), ARRAY(Float))), ARRAY(Float))
 _SCORE_FROM_ARRAY = (update(_ITEMS).where(_ITEMS.c.attempt_id == bindparam("of_attempt"))
                      .values(score=_SCORES_ARRAY[_ITEMS.c.position]))
+# PostgreSQL's submit: the claim and the scoring in one statement (a data-modifying WITH). The items are
+# scored only if the claim took the attempt, and each returns its answer as it was when scored.
+_CLAIMED = _CLAIM_WITH_RESULT.returning(_ATTEMPTS.c.id).cte("claimed")
+_CLAIM_AND_SCORE = (update(_ITEMS).where(_ITEMS.c.attempt_id == _CLAIMED.c.id)
+                    .values(score=_SCORES_ARRAY[_ITEMS.c.position]).returning(_ITEMS.c.position, _ITEMS.c.answer))
 
 
 # An autosave: lands only while the attempt is still in progress. On PostgreSQL the attempt's row is read

@@ -12,9 +12,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from quizbank.domain import presentation
 from quizbank.extensions import db
 from quizbank.models import Attempt, AttemptItem, Role, User, utcnow
 from quizbank.services import attempts
+from quizbank.services.question_versions import draft_of
+from quizbank.services.unit_of_work import write_transaction
 from tests.conftest import FAST_HASHER, answer_form, answer_through_service
 
 PAUSE_SECONDS = 0.5  # time the save gets to land while the grade waits after its claim
@@ -42,15 +45,19 @@ def test_a_save_made_while_the_grade_holds_its_claim_is_refused_and_the_grade_st
         db.session.remove()
 
     claimed, release = threading.Event(), threading.Event()
-    real_score_items = attempts._score_items
 
-    def pause_after_the_claim(*scoring):  # type: ignore[no-untyped-def]
-        # Runs inside the grade's transaction: the attempt is claimed and its answers read, not yet scored.
-        claimed.set()
-        release.wait(10)
-        return real_score_items(*scoring)
+    def pause_after(step):  # type: ignore[no-untyped-def]
+        def paused(*args):  # type: ignore[no-untyped-def]
+            # Runs inside the grade's transaction: the attempt is claimed (on PostgreSQL its items scored too).
+            result = step(*args)
+            claimed.set()
+            release.wait(10)
+            return result
+        return paused
 
-    monkeypatch.setattr(attempts, "_score_items", pause_after_the_claim)
+    # The step after the claim: PostgreSQL claims and scores in one statement, SQLite reads the answers again.
+    monkeypatch.setattr(attempts, "_claim_and_score", pause_after(attempts._claim_and_score))
+    monkeypatch.setattr(attempts, "_stored_answers", pause_after(attempts._stored_answers))
     outcome: dict[str, object] = {}
 
     def grade() -> None:
@@ -87,4 +94,72 @@ def test_a_save_made_while_the_grade_holds_its_claim_is_refused_and_the_grade_st
                                                              AttemptItem.position == 1))
         assert stored.answer == wrong_stored and stored.score == 0.0
         assert graded.points == 0.0 and graded.passed is False
+        db.session.remove()
+
+
+def test_a_save_that_commits_while_the_claim_waits_for_it_is_in_the_grade(committing_app, monkeypatch):
+    """The grade was worked out from the answers read before the save committed; the claim waits for the
+    save's transaction, and what the grade records must be the answer that save stored."""
+    now = utcnow()
+    with committing_app.app_context():
+        trainee = _trainee()
+        attempt = attempts.start_attempt(trainee.id, "TST", now=now, grace_seconds=30)
+        answer_through_service(trainee.id, attempt.id, now, wrong=True)
+        first = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
+                                                            AttemptItem.position == 1))
+        right_answer = presentation.response_to_json(presentation.response_from_form(
+            draft_of(first.version), first.display_order, answer_form(first)))
+        uid, aid, item_id = trainee.id, attempt.id, first.id
+        db.session.remove()
+
+    read, saved, commit = threading.Event(), threading.Event(), threading.Event()
+    real_first_read = attempts._head_and_answers
+
+    def first_read_then_signal(*args):  # type: ignore[no-untyped-def]
+        rows = real_first_read(*args)
+        read.set()
+        return rows
+
+    monkeypatch.setattr(attempts, "_head_and_answers", first_read_then_signal)
+    outcome: dict[str, object] = {}
+
+    def save_held_open() -> None:
+        # The autosave's own statement, in a transaction kept open until told to commit.
+        with committing_app.app_context():
+            try:
+                with write_transaction():
+                    outcome["stored"] = db.session.execute(attempts._SAVE, {
+                        "item_id": item_id, "in_attempt": aid, "new_answer": right_answer,
+                        "new_flagged": False, "new_saved_at": now + timedelta(minutes=1), "spent": 5}).rowcount
+                    saved.set()
+                    commit.wait(10)
+            finally:
+                db.session.remove()
+
+    def grade() -> None:
+        with committing_app.app_context():
+            try:
+                outcome["submit"] = attempts.submit(uid, aid, now=now + timedelta(minutes=1), grace_seconds=30)
+            finally:
+                db.session.remove()
+
+    saver = threading.Thread(target=save_held_open)
+    saver.start()
+    assert saved.wait(10), "the save never wrote"
+    grader = threading.Thread(target=grade)
+    grader.start()
+    assert read.wait(10), "the grade never read the answers"
+    grader.join(PAUSE_SECONDS)  # the grade worked out from the old answer now waits for the save to commit
+    assert grader.is_alive(), "the claim did not wait for the open save"
+    commit.set()
+    saver.join(30)
+    grader.join(30)
+    assert not grader.is_alive() and not saver.is_alive()
+
+    assert outcome["stored"] == 1 and outcome["submit"].already_submitted is False  # type: ignore[attr-defined]
+    with committing_app.app_context():
+        graded = db.session.get(Attempt, aid)
+        stored = db.session.get(AttemptItem, item_id)
+        assert stored.answer == right_answer and stored.score == 1.0
+        assert graded.points == 1.0
         db.session.remove()

@@ -143,9 +143,9 @@ def _statement_fails(app: Flask, prefix: str) -> Iterator[None]:
 def test_a_fault_in_the_middle_of_grading_leaves_the_attempt_as_it_was(fault_app, caplog, dialect, figure):
     trainee, attempt_id = _trainee_ready_to_submit(fault_app)
     client = _signed_in(fault_app, trainee.email)
-    # Scoring the items comes after the claim and the grade have been written inside the transaction, so
-    # the fault leaves as much half-done work as it can.
-    with _statement_fails(fault_app, "UPDATE attempt_items"):
+    # The pass certifies the trainee in the grading transaction; its audit event is written last, after the
+    # claim, the grade, the item scores and the certificate, so the fault leaves as much half-done work as it can.
+    with _statement_fails(fault_app, "INSERT INTO audit_events"):
         response = client.post(f"/trainee/attempts/{attempt_id}/submit")
     _assert_generic_error(response, caplog)
     after_fault = _footprint(fault_app, trainee.id, attempt_id)
