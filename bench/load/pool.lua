@@ -131,11 +131,18 @@ function done(summary, latency, _requests)
     if first_sample == "" then first_sample = thread:get("sample") or "" end
   end
   local errors = summary.errors
+  -- A table of percentiles, so the runs of one phase can be merged into the phase's own percentiles.
+  local table_us = {}
+  for _, p in ipairs({1, 5, 10, 25, 50, 75, 90, 95, 97, 98, 99, 99.5, 99.9}) do
+    table_us[#table_us + 1] = string.format("[%g,%d]", p, latency:percentile(p))
+  end
   io.write(string.format(
     'QBRESULT {"rps":%.2f,"responses":%d,"bad":%d,"duration_us":%d,"wrk_requests":%d,' ..
     '"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,"connect_errors":%d,"read_errors":%d,' ..
-    '"write_errors":%d,"status_errors":%d,"timeouts":%d,"threads_ran_out":%d,"sample":"%s"}\n',
+    '"write_errors":%d,"status_errors":%d,"timeouts":%d,"threads_ran_out":%d,"min_us":%d,' ..
+    '"percentiles_us":[%s],"sample":"%s"}\n',
     rate, total, total_bad, summary.duration, summary.requests,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
-    errors.connect, errors.read, errors.write, errors.status, errors.timeout, ran_out, clean(first_sample)))
+    errors.connect, errors.read, errors.write, errors.status, errors.timeout, ran_out, latency.min,
+    table.concat(table_us, ","), clean(first_sample)))
 end

@@ -24,6 +24,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -321,6 +323,48 @@ class Ceiling:
         memory = self.server.worker_memory()
         self.server.stop()
         return memory
+
+
+ROUNDS = 3  # slices of each of our phases, each between two runs of the matching ceiling endpoint
+CEILING_SLICE_S = 2.0
+
+
+def merged(name: str, parts: Sequence[Result]) -> Result:
+    """One phase's figures from its slices: the rate over their summed time, and the percentiles of all
+    their responses together (from each slice's table of percentiles, weighted by its responses)."""
+    responses = sum(p.responses for p in parts)
+    elapsed = sum(p.responses / p.rps for p in parts if p.rps)
+    tables = [(p.responses, p.raw["min_us"], p.raw["percentiles_us"], p.raw["max_us"]) for p in parts if p.responses]
+    notes = "; ".join(f"slice {n}: {p.note}" for n, p in enumerate(parts, start=1) if p.note)
+    return Result(name, responses / elapsed if elapsed else 0.0, merged_percentile(tables, 50) / 1000,
+                  merged_percentile(tables, 99) / 1000, responses, sum(p.errors for p in parts),
+                  parts[0].connections, note=notes, raw={"slices": [p.raw for p in parts]})
+
+
+def merged_percentile(tables: Sequence[tuple[int, int, Sequence[Sequence[float]], int]], q: float) -> float:
+    """The q-th percentile of several runs' latencies together: each run's distribution is read off its
+    percentile table (linear between the points), and the mixture, weighted by responses, is inverted."""
+    if not tables:
+        return 0.0
+    total = sum(count for count, *_ in tables)
+
+    def share_below(x: float) -> float:
+        below = 0.0
+        for count, low, points, high in tables:
+            curve = [(0.0, float(low)), *((float(p), float(v)) for p, v in points), (100.0, float(high))]
+            fraction = 100.0
+            for (p0, v0), (p1, v1) in pairwise(curve):
+                if x < v1:
+                    fraction = p0 if v1 == v0 or x <= v0 else p0 + (p1 - p0) * (x - v0) / (v1 - v0)
+                    break
+            below += count * fraction
+        return below / total
+
+    low, high = float(min(t[1] for t in tables)), float(max(t[3] for t in tables))
+    for _ in range(60):
+        middle = (low + high) / 2
+        low, high = (middle, high) if share_below(middle) < q else (low, middle)
+    return high
 
 
 # --- our app: preparing sessions and requests -------------------------------------------------------------------
@@ -671,20 +715,26 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
     extra: dict[str, Any] = {"memory_at_start": server.worker_memory()}
     results: list[Result] = []
 
-    def vs(phase: Callable[[], Result], key: str, connections: int | None = None) -> Result:
-        """Our phase between two measurements of the matching ceiling endpoint, just before and just after it:
-        the ratio is to their mean, so the machine's drift in speed while the phase runs cancels out too."""
-        def reference(when: str) -> Result:
-            return ceiling.measure(key, duration=max(3.0, settings.duration / 2), connections=connections,
-                                   indent=f"    (just {when}) ")
-
-        before = reference("before")
-        result = phase()
-        after = reference("after")
-        mean = (before.rps + after.rps) / 2
-        result.ceiling = f"{key} {mean:.0f} rps = mean of {before.rps:.0f} before, {after.rps:.0f} after"
+    def vs(name: str, lines: Sequence[Line], key: str, *, connections: int | None = None, **wrk: Any) -> Result:
+        """Our phase in ROUNDS slices, each between two short runs of the matching ceiling endpoint (ceiling,
+        ours, ceiling, ours, …, ceiling): the ratio is to the mean of the ceiling's runs, so the machine's
+        drift in speed while the phase runs cancels out. A pool that can only be used once (`once`) is
+        dealt out between the slices, so no request is sent twice."""
+        slice_s = settings.duration / ROUNDS
+        references = [ceiling.measure(key, duration=CEILING_SLICE_S, connections=connections, indent="    (ceiling) ")]
+        parts = []
+        for n in range(ROUNDS):
+            share = list(lines[n::ROUNDS]) if wrk.get("once") else lines
+            parts.append(run_wrk(settings, port, f"{name}, slice {n + 1} of {ROUNDS}", share, duration=slice_s,
+                                 connections=connections, indent="    ", **wrk))
+            references.append(ceiling.measure(key, duration=CEILING_SLICE_S, connections=connections,
+                                              indent="    (ceiling) "))
+        result = merged(name, parts)
+        mean = statistics.fmean(r.rps for r in references)
+        result.ceiling = f"{key} {mean:.0f} rps, mean of {'/'.join(f'{r.rps:.0f}' for r in references)}"
         result.ratio = result.rps / mean if mean else None
-        result.raw["ceiling_rps_before_after"] = [before.rps, after.rps]
+        result.raw["ceiling_rps"] = [r.rps for r in references]
+        print("  " + result.line(), flush=True)
         return result
 
     try:
@@ -706,15 +756,15 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
         print(f"  prepared {len(sessions)} signed-in trainees, {len(login_lines)} login forms and the staff "
               f"sessions in {time.perf_counter() - started:.1f}s", flush=True)
 
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "login (argon2id)", login_lines, statuses="302",
-                                            expect="/trainee", where="location"), "write"), "login (argon2id)")
+        guarded(results, lambda: vs("login (argon2id)", login_lines, "write", statuses="302", expect="/trainee",
+                                    where="location"), "login (argon2id)")
         results[-1].note = (results[-1].note + "; " if results[-1].note else "") + \
             "production argon2id: 19 MiB, 3 passes per sign-in"
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "dashboard", [
-            Line("GET", "/trainee/", s.cookie) for s in sessions], expect="Your modules"), "page"), "dashboard")
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "start attempt", [
+        guarded(results, lambda: vs("dashboard", [Line("GET", "/trainee/", s.cookie) for s in sessions], "page",
+                                    expect="Your modules"), "dashboard")
+        guarded(results, lambda: vs("start attempt", [
             Line("POST", "/trainee/modules/SAF/start", s.cookie, (("csrf_token", s.csrf),)) for s in sessions],
-            once=True, statuses="302", expect="/q/1", where="location"), "write"), "start attempt")
+            "write", once=True, statuses="302", expect="/q/1", where="location"), "start attempt")
 
         by_user = {ids[s.email]: s for s in sessions}
         topped = start_remaining(app, "SAF", by_user)
@@ -725,26 +775,26 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
               "the service after the start phase)", flush=True)
         # Position-major order: concurrent requests go to different trainees, as in a real sitting.
         ordered = sorted(items, key=lambda i: (i.position, i.attempt_id))
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "question page", [
+        guarded(results, lambda: vs("question page", [
             Line("GET", f"/trainee/attempts/{i.attempt_id}/q/{i.position}", by_user[i.user_id].cookie)
-            for i in ordered], expect='id="answer-form"'), "page"), "question page")
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "autosave", [
+            for i in ordered], "page", expect='id="answer-form"'), "question page")
+        guarded(results, lambda: vs("autosave", [
             Line("POST", f"/trainee/attempts/{i.attempt_id}/q/{i.position}", by_user[i.user_id].cookie,
                  (("csrf_token", by_user[i.user_id].csrf), ("spent", "35"), *i.answer_form),
-                 "X-Autosave: 1;Accept: application/json") for i in ordered], expect='"saved":true'), "write"),
+                 "X-Autosave: 1;Accept: application/json") for i in ordered], "write", expect='"saved":true'),
                 "autosave")
         filled = fill_unanswered(app, items)
         fold_in_the_log(app)
         print(f"  stored the {filled} answers autosave did not reach (as save_answer stores them)", flush=True)
         owner = {i.attempt_id: by_user[i.user_id] for i in items}
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "submit + grade (25)", [
+        guarded(results, lambda: vs("submit + grade (25)", [
             Line("POST", f"/trainee/attempts/{a}/submit", owner[a].cookie, (("csrf_token", owner[a].csrf),))
-            for a in attempts], once=True, statuses="302", expect="/result", where="location"), "write"),
+            for a in attempts], "write", once=True, statuses="302", expect="/result", where="location"),
                 "submit + grade (25)")
         graded = attempt_ids_graded(app, attempts)
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "review", [
-            Line("GET", f"/trainee/attempts/{a}/result", owner[a].cookie) for a in graded], expect="Review"),
-            "page"), "review")
+        guarded(results, lambda: vs("review", [
+            Line("GET", f"/trainee/attempts/{a}/result", owner[a].cookie) for a in graded], "page", expect="Review"),
+            "review")
 
         # Staff pages: a handful of instructors and admins, not a cohort. One connection gives the server
         # time of a page; STAFF_CONNECTIONS the throughput.
@@ -755,9 +805,8 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
             "/instructor/questions?q=needle", "/instructor/questions?type=multiple&module=TEC")]
         guarded(results, lambda: timed_pages(port, "bank list c=1", instructor.cookie, [b.path for b in bank_lines],
                                              "Questions"), "bank list c=1")
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "instructor bank list", bank_lines,
-                                                    connections=STAFF_CONNECTIONS, expect="Questions"), "page",
-                                    STAFF_CONNECTIONS), "instructor bank list")
+        guarded(results, lambda: vs("instructor bank list", bank_lines, "page", connections=STAFF_CONNECTIONS,
+                                    expect="Questions"), "instructor bank list")
         extra["statistics"] = statistics_after_the_sitting(app, port, instructor.cookie, "SAF")
 
         admin = staff[ADMIN_EMAIL]
@@ -767,9 +816,8 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
             "&q=okafor", "&per_page=100")]
         guarded(results, lambda: timed_pages(port, "admin dashboard c=1", admin.cookie,
                                              [d.path for d in dashboard_lines], "cert-table"), "admin dashboard c=1")
-        guarded(results, lambda: vs(lambda: run_wrk(settings, port, "admin dashboard", dashboard_lines,
-                                                    connections=STAFF_CONNECTIONS, expect="cert-table"), "page",
-                                    STAFF_CONNECTIONS), "admin dashboard")
+        guarded(results, lambda: vs("admin dashboard", dashboard_lines, "page", connections=STAFF_CONNECTIONS,
+                                    expect="cert-table"), "admin dashboard")
 
         downloads = []
         for _ in range(2):
