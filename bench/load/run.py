@@ -720,7 +720,7 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
         ours, ceiling, ours, …, ceiling): the ratio is to the mean of the ceiling's runs, so the machine's
         drift in speed while the phase runs cancels out. A pool that can only be used once (`once`) is
         dealt out between the slices, so no request is sent twice."""
-        slice_s = settings.duration / ROUNDS
+        slice_s = max(2, round(settings.duration / ROUNDS))  # wrk takes whole seconds
         references = [ceiling.measure(key, duration=CEILING_SLICE_S, connections=connections, indent="    (ceiling) ")]
         parts = []
         for n in range(ROUNDS):
