@@ -546,10 +546,15 @@ def fill_unanswered(app: Any, items: Sequence[PinnedItem]) -> int:
     return len(todo)
 
 
-def fold_in_the_log(app: Any) -> None:
-    """SQLite: moves the write-ahead log into the database file and truncates it, after a bulk setup step
-    (seeding, topping up attempts, storing the answers autosave did not reach). Otherwise the next phase's
-    requests would pay for copying the setup's tens of megabytes, which no real sitting writes."""
+def absorb_setup_writes(app: Any) -> None:
+    """After a bulk setup step (seeding, topping up attempts, storing the answers autosave did not reach), puts
+    the database where it would be had those writes been spread over a real sitting, so that no phase pays
+    for the setup's own writes. SQLite: moves the write-ahead log into the database file and truncates it
+    (otherwise the next phase's requests copy the setup's tens of megabytes). PostgreSQL: vacuums the
+    attempts and their items (otherwise autovacuum cleans up the setup's 100,000-odd updated rows in the
+    middle of a phase, on one of the two cores)."""
+    from sqlalchemy import text
+
     from quizbank.extensions import db
 
     with app.app_context():
@@ -561,6 +566,9 @@ def fold_in_the_log(app: Any) -> None:
                 raw.close()
             if busy:
                 print("  (the write-ahead log could not be folded in: a reader held it)", flush=True)
+        else:
+            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM (ANALYZE) attempts, attempt_items"))
         db.session.remove()
 
 
@@ -768,7 +776,7 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
 
         by_user = {ids[s.email]: s for s in sessions}
         topped = start_remaining(app, "SAF", by_user)
-        fold_in_the_log(app)
+        absorb_setup_writes(app)
         items = pinned_items(app, "SAF", set(by_user), rng)
         attempts = sorted({i.attempt_id for i in items})
         print(f"  {len(attempts)} SAF attempts in progress ({len(items)} items pinned; {topped} started through "
@@ -784,7 +792,7 @@ def our_results(settings: Settings, app: Any, url: str, seeded: Seeded, args: ar
                  "X-Autosave: 1;Accept: application/json") for i in ordered], "write", expect='"saved":true'),
                 "autosave")
         filled = fill_unanswered(app, items)
-        fold_in_the_log(app)
+        absorb_setup_writes(app)
         print(f"  stored the {filled} answers autosave did not reach (as save_answer stores them)", flush=True)
         owner = {i.attempt_id: by_user[i.user_id] for i in items}
         guarded(results, lambda: vs("submit + grade (25)", [
@@ -932,7 +940,7 @@ def main(argv: list[str] | None = None) -> int:
         for step, seconds in seeded.seconds.items():
             print(f"  {step}: {seconds}s")
         print(f"ceiling (bench/load/ceiling_app.py, gunicorn {args.workers} sync workers):", flush=True)
-        fold_in_the_log(app)
+        absorb_setup_writes(app)
         ceiling_server = Ceiling(settings, url, args.workers)
         try:
             ceiling = {key: ceiling_server.measure(key) for key in CEILING}
