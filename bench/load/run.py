@@ -907,7 +907,7 @@ def markdown(label: str, command: str, results: Sequence[Result], extra: dict[st
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--database", help="PostgreSQL URL (a scratch database is made beside it); default SQLite")
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase (10)")
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per phase (10: three slices of 3 s)")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers, ours and the ceiling's (4)")
