@@ -8,7 +8,8 @@ graded attempt beside a score worked out without it.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -31,18 +32,49 @@ def _trainee() -> User:
     return user
 
 
+
+@dataclass(frozen=True)
+class _Wrong:
+    """A trainee's attempt with every answer wrong, and its first item."""
+
+    user_id: int
+    attempt_id: int
+    item_id: int
+    stored: object  # the first item's (wrong) stored answer
+    right_form: dict[str, list[str]]  # the form that answers the first item right
+    right_stored: object  # that answer as stored
+
+
+def _answered_wrongly(now: datetime) -> _Wrong:
+    trainee = _trainee()
+    attempt = attempts.start_attempt(trainee.id, "TST", now=now, grace_seconds=30)
+    answer_through_service(trainee.id, attempt.id, now, wrong=True)
+    first = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
+                                                        AttemptItem.position == 1))
+    form = answer_form(first)
+    right = presentation.response_to_json(presentation.response_from_form(draft_of(first.version),
+                                                                          first.display_order, form))
+    made = _Wrong(trainee.id, attempt.id, first.id, first.answer, form, right)
+    db.session.remove()
+    return made
+
+
+def _grader(app, made: _Wrong, now: datetime, outcome: dict[str, object]) -> threading.Thread:  # type: ignore[no-untyped-def]
+    """A thread that submits the attempt, as the trainee's Submit does, and keeps what it returned."""
+    def grade() -> None:
+        with app.app_context():
+            try:
+                outcome["submit"] = attempts.submit(made.user_id, made.attempt_id, now=now, grace_seconds=30)
+            finally:
+                db.session.remove()
+
+    return threading.Thread(target=grade)
+
+
 def test_a_save_made_while_the_grade_holds_its_claim_is_refused_and_the_grade_stands(committing_app, monkeypatch):
     now = utcnow()
     with committing_app.app_context():
-        trainee = _trainee()
-        attempt = attempts.start_attempt(trainee.id, "TST", now=now, grace_seconds=30)
-        answer_through_service(trainee.id, attempt.id, now, wrong=True)
-        first = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
-                                                            AttemptItem.position == 1))
-        right_answer = answer_form(first)
-        wrong_stored = first.answer
-        uid, aid = trainee.id, attempt.id
-        db.session.remove()
+        made = _answered_wrongly(now)
 
     claimed, release = threading.Event(), threading.Event()
 
@@ -60,22 +92,15 @@ def test_a_save_made_while_the_grade_holds_its_claim_is_refused_and_the_grade_st
     monkeypatch.setattr(attempts, "_stored_answers", pause_after(attempts._stored_answers))
     outcome: dict[str, object] = {}
 
-    def grade() -> None:
-        with committing_app.app_context():
-            try:
-                outcome["submit"] = attempts.submit(uid, aid, now=now + timedelta(minutes=1), grace_seconds=30)
-            finally:
-                db.session.remove()
-
     def save() -> None:
         with committing_app.app_context():
             try:
-                outcome["save"] = attempts.save_answer(uid, aid, 1, right_answer, flagged=False,
-                                                       now=now + timedelta(minutes=1), grace_seconds=30)
+                outcome["save"] = attempts.save_answer(made.user_id, made.attempt_id, 1, made.right_form,
+                                                       flagged=False, now=now + timedelta(minutes=1), grace_seconds=30)
             finally:
                 db.session.remove()
 
-    grader = threading.Thread(target=grade)
+    grader = _grader(committing_app, made, now + timedelta(minutes=1), outcome)
     grader.start()
     assert claimed.wait(10), "the grade never reached its claim"
     saver = threading.Thread(target=save)
@@ -89,10 +114,9 @@ def test_a_save_made_while_the_grade_holds_its_claim_is_refused_and_the_grade_st
     assert outcome["submit"].already_submitted is False  # type: ignore[attr-defined]
     assert outcome["save"].saved is False and outcome["save"].closed is True  # type: ignore[attr-defined]
     with committing_app.app_context():
-        graded = db.session.get(Attempt, aid)
-        stored = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == aid,
-                                                             AttemptItem.position == 1))
-        assert stored.answer == wrong_stored and stored.score == 0.0
+        graded = db.session.get(Attempt, made.attempt_id)
+        stored = db.session.get(AttemptItem, made.item_id)
+        assert stored.answer == made.stored and stored.score == 0.0
         assert graded.points == 0.0 and graded.passed is False
         db.session.remove()
 
@@ -102,15 +126,7 @@ def test_a_save_that_commits_while_the_claim_waits_for_it_is_in_the_grade(commit
     save's transaction, and what the grade records must be the answer that save stored."""
     now = utcnow()
     with committing_app.app_context():
-        trainee = _trainee()
-        attempt = attempts.start_attempt(trainee.id, "TST", now=now, grace_seconds=30)
-        answer_through_service(trainee.id, attempt.id, now, wrong=True)
-        first = db.session.scalar(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id,
-                                                            AttemptItem.position == 1))
-        right_answer = presentation.response_to_json(presentation.response_from_form(
-            draft_of(first.version), first.display_order, answer_form(first)))
-        uid, aid, item_id = trainee.id, attempt.id, first.id
-        db.session.remove()
+        made = _answered_wrongly(now)
 
     read, saved, commit = threading.Event(), threading.Event(), threading.Event()
     real_first_read = attempts._head_and_answers
@@ -129,24 +145,17 @@ def test_a_save_that_commits_while_the_claim_waits_for_it_is_in_the_grade(commit
             try:
                 with write_transaction():
                     outcome["stored"] = db.session.execute(attempts._SAVE, {
-                        "item_id": item_id, "in_attempt": aid, "new_answer": right_answer,
+                        "item_id": made.item_id, "in_attempt": made.attempt_id, "new_answer": made.right_stored,
                         "new_flagged": False, "new_saved_at": now + timedelta(minutes=1), "spent": 5}).rowcount
                     saved.set()
                     commit.wait(10)
             finally:
                 db.session.remove()
 
-    def grade() -> None:
-        with committing_app.app_context():
-            try:
-                outcome["submit"] = attempts.submit(uid, aid, now=now + timedelta(minutes=1), grace_seconds=30)
-            finally:
-                db.session.remove()
-
     saver = threading.Thread(target=save_held_open)
     saver.start()
     assert saved.wait(10), "the save never wrote"
-    grader = threading.Thread(target=grade)
+    grader = _grader(committing_app, made, now + timedelta(minutes=1), outcome)
     grader.start()
     assert read.wait(10), "the grade never read the answers"
     grader.join(PAUSE_SECONDS)  # the grade worked out from the old answer now waits for the save to commit
@@ -158,8 +167,8 @@ def test_a_save_that_commits_while_the_claim_waits_for_it_is_in_the_grade(commit
 
     assert outcome["stored"] == 1 and outcome["submit"].already_submitted is False  # type: ignore[attr-defined]
     with committing_app.app_context():
-        graded = db.session.get(Attempt, aid)
-        stored = db.session.get(AttemptItem, item_id)
-        assert stored.answer == right_answer and stored.score == 1.0
+        graded = db.session.get(Attempt, made.attempt_id)
+        stored = db.session.get(AttemptItem, made.item_id)
+        assert stored.answer == made.right_stored and stored.score == 1.0
         assert graded.points == 1.0
         db.session.remove()
