@@ -16,14 +16,19 @@ from quizbank.services import attempts, published_pools, statistics_copies
 
 
 def plan(db, statement) -> str:  # type: ignore[no-untyped-def]
-    compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+    return _explain(db, str(statement.compile(db.engine, compile_kwargs={"literal_binds": True})), None)
+
+
+def _explain(db, sql: str, parameters: object) -> str:  # type: ignore[no-untyped-def]
+    """The plan of `sql`, which is never run (SQLite: EXPLAIN QUERY PLAN; PostgreSQL: EXPLAIN with
+    sequential scans discouraged)."""
     with db.engine.connect() as connection:
         if db.engine.dialect.name == "postgresql":
             connection.exec_driver_sql("SET enable_seqscan = off")
-            rows = connection.exec_driver_sql(f"EXPLAIN {compiled}").all()
-            connection.rollback()
+            rows = connection.exec_driver_sql(f"EXPLAIN {sql}", parameters).all()
         else:
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters).all()
+        connection.rollback()
     return " | ".join(str(row[-1]) for row in rows)
 
 
@@ -89,14 +94,7 @@ def plan_of_write(db, statement, params: dict[str, object]) -> str:  # type: ign
     bound = {key: processors[key](value) if key in processors else value for key, value in values.items()}
     if compiled.positional:
         bound = tuple(bound[key] for key in compiled.positiontup)  # type: ignore[assignment]
-    with db.engine.connect() as connection:
-        if db.engine.dialect.name == "postgresql":
-            connection.exec_driver_sql("SET enable_seqscan = off")
-            rows = connection.exec_driver_sql(f"EXPLAIN {compiled.string}", bound).all()
-        else:
-            rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled.string}", bound).all()
-        connection.rollback()
-    return " | ".join(str(row[-1]) for row in rows)
+    return _explain(db, compiled.string, bound)
 
 
 _CLAIM = {"claimed_id": 7, "new_submitted_at": datetime(2026, 12, 7, tzinfo=UTC), "new_closed_by": "trainee",

@@ -309,15 +309,12 @@ class Ceiling:
         env["BENCH_CEILING_DATABASE_URL"] = url
         self.settings = settings
         self.server = Gunicorn("bench.load.ceiling_app:app", env, workers, "/ping")
-        self.latest: dict[str, Result] = {}
 
     def measure(self, key: str, *, duration: float | None = None, connections: int | None = None,
                 indent: str = "  ") -> Result:
         name, lines = CEILING[key]
-        result = run_wrk(self.settings, self.server.port, name, lines, duration=duration, connections=connections,
-                         health="/ping", indent=indent)
-        self.latest[key] = result
-        return result
+        return run_wrk(self.settings, self.server.port, name, lines, duration=duration, connections=connections,
+                       health="/ping", indent=indent)
 
     def stop(self) -> dict[int, tuple]:
         memory = self.server.worker_memory()
