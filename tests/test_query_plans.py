@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from quizbank.models import Attempt, AttemptItem, AttemptStatus, Certificate, ItemChoice, LoginSession
-from quizbank.services import attempts, published_pools, statistics_copies
+from quizbank.services import attempts, certification, published_pools, statistics_copies
 
 
 def plan(db, statement) -> str:  # type: ignore[no-untyped-def]
@@ -56,6 +56,9 @@ HOT_LOOKUPS = {
     "start: questions the trainee has seen": attempts._SEEN.params(module_id=2, user_id=1),
     "start: published pool": published_pools._POOL.params(module_id=2),
     "submit: the attempt's head and answers": attempts._HEAD_AND_ANSWERS.params(attempt_id=7, user_id=1),
+    # A pass reconciles certification reading the trainee's whole record in one statement (and the active
+    # tracks' terms, a few rows of small tables, with it).
+    "reconcile: the trainee's record": certification._RECORD.params(user_id=1),
     "statistics: a module's attempts waiting for their copies": statistics_copies._PENDING_OF_MODULE.params(
         module_id=2, batch=100),
     "statistics: attempts waiting for their copies": statistics_copies._PENDING.params(batch=100),

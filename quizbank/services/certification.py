@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import enum
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.types import TypeEngine
 
 from quizbank.domain import certification as rules_domain
 from quizbank.domain.certification import StoredState, TrackRules, TraineeRecord
@@ -65,41 +80,97 @@ def current_certificate(user_id: int, track_id: int) -> Certificate | None:
 
 
 def trainee_records(user_id: int, track_ids: Sequence[int]) -> dict[int, TraineeRecord]:
-    """The trainee's record as each track sees it, from one query per kind of evidence whatever the
-    number of tracks (on the tables: grading runs this under the write lock)."""
-    passes: dict[str, list[datetime]] = defaultdict(list)
-    for code, when in db.session.execute(_PASSES, {"user_id": user_id}):
-        passes[code].append(when)
-    signoffs: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
-    for track_id, code, observed in db.session.execute(_SIGNOFFS, {"user_id": user_id}):
-        signoffs[track_id][code].append(observed)
-    supervised, ce = 0.0, []
-    for kind, done_on, hours in db.session.execute(_HOURS, {"user_id": user_id}):
-        if kind is HoursKind.SUPERVISED:
-            supervised += hours
-        elif kind is HoursKind.CONTINUING_EDUCATION:
-            ce.append((done_on, hours))
-    current = {track_id: rules_domain.CurrentCertificate(issued, expires, StoredState(state.value))
-               for track_id, issued, expires, state in db.session.execute(_CURRENT, {"user_id": user_id})
-               if state is not CertificateState.RENEWED}
-    return {track_id: TraineeRecord(dict(passes), dict(signoffs.get(track_id, {})), float(supervised), ce,
-                                    current.get(track_id)) for track_id in track_ids}
+    """The trainee's record as each track sees it, from one statement whatever the number of tracks."""
+    return _records(_evidence(user_id, with_terms=False), track_ids)
+
+
+class _Part(enum.IntEnum):
+    """The kinds of row that reconciling reads in one statement (a UNION ALL): an active track's terms, then
+    the trainee's record. Grading runs reconciling under the write lock, so each round trip saved counts."""
+
+    TRACK = 1
+    TRACK_MODULE = 2
+    TRACK_SKILL = 3
+    PASS = 4
+    SIGNOFF = 5
+    HOURS = 6
+    CERTIFICATE = 7
 
 
 _ATTEMPTS, _MODULES = Attempt.__table__, Module.__table__
-_SKILLS, _SIGNOFF_ROWS, _HOUR_ROWS = TrackSkill.__table__, SkillSignOff.__table__, HoursEntry.__table__
-_CERTS = Certificate.__table__
-_PASSES = (select(_MODULES.c.code, _ATTEMPTS.c.submitted_at)
-           .join_from(_ATTEMPTS, _MODULES, _MODULES.c.id == _ATTEMPTS.c.module_id)
-           .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.passed.is_(True)))
-_SIGNOFFS = (select(_SKILLS.c.track_id, _SKILLS.c.code, _SIGNOFF_ROWS.c.observed_on)
-             .join_from(_SIGNOFF_ROWS, _SKILLS, _SKILLS.c.id == _SIGNOFF_ROWS.c.skill_id)
-             .where(_SIGNOFF_ROWS.c.user_id == bindparam("user_id"),
-                    _SIGNOFF_ROWS.c.outcome == SignOffOutcome.PASSED))
-_HOURS = (select(_HOUR_ROWS.c.kind, _HOUR_ROWS.c.done_on, _HOUR_ROWS.c.hours)
-          .where(_HOUR_ROWS.c.user_id == bindparam("user_id")).order_by(_HOUR_ROWS.c.id))
-_CURRENT = (select(_CERTS.c.track_id, _CERTS.c.issued_at, _CERTS.c.expires_at, _CERTS.c.state)
-            .where(_CERTS.c.user_id == bindparam("user_id"), _CERTS.c.is_current.is_(True)))
+_TRACKS, _TRACK_MODULES, _TRACK_SKILLS = Track.__table__, TrackModule.__table__, TrackSkill.__table__
+_SIGNOFF_ROWS, _HOUR_ROWS, _CERTS = SkillSignOff.__table__, HoursEntry.__table__, Certificate.__table__
+
+# The union's columns. A part fills the ones it needs; the rest are NULL cast to the column's type: PostgreSQL
+# matches a union's types part by part, and SQLAlchemy converts each value by the type of the first part.
+_SLOTS: dict[str, TypeEngine[Any]] = {
+    "track_id": _TRACKS.c.id.type, "name": _TRACKS.c.name.type, "code": _MODULES.c.code.type,
+    "hours": _TRACKS.c.supervised_hours.type, "ce_hours": _TRACKS.c.renewal_ce_hours.type,
+    "months": _TRACKS.c.validity_months.type, "codes": _TRACKS.c.renewal_module_codes.type,
+    "at": _CERTS.c.issued_at.type, "until": _CERTS.c.expires_at.type, "day": _HOUR_ROWS.c.done_on.type,
+    "kind": _HOUR_ROWS.c.kind.type, "state": _CERTS.c.state.type, "sort_key": Integer(),
+}
+
+
+def _part(part: _Part, **values: ColumnElement[Any]) -> Select[Any]:
+    return select(literal_column(str(part.value), Integer()).label("part"),
+                  *((values[name] if name in values else cast(null(), type_)).label(name)
+                    for name, type_ in _SLOTS.items()))
+
+
+_ACTIVE = _TRACKS.c.active.is_(True)
+_TERM_PARTS = (
+    _part(_Part.TRACK, track_id=_TRACKS.c.id, name=_TRACKS.c.name, hours=_TRACKS.c.supervised_hours,
+          ce_hours=_TRACKS.c.renewal_ce_hours, months=_TRACKS.c.validity_months,
+          codes=_TRACKS.c.renewal_module_codes, sort_key=_TRACKS.c.id).where(_ACTIVE),
+    _part(_Part.TRACK_MODULE, track_id=_TRACK_MODULES.c.track_id, code=_MODULES.c.code, sort_key=_MODULES.c.position)
+    .join_from(_TRACK_MODULES, _MODULES, _MODULES.c.id == _TRACK_MODULES.c.module_id)
+    .join(_TRACKS, _TRACKS.c.id == _TRACK_MODULES.c.track_id).where(_ACTIVE),
+    _part(_Part.TRACK_SKILL, track_id=_TRACK_SKILLS.c.track_id, code=_TRACK_SKILLS.c.code)
+    .join_from(_TRACK_SKILLS, _TRACKS, _TRACKS.c.id == _TRACK_SKILLS.c.track_id).where(_ACTIVE),
+)
+_RECORD_PARTS = (
+    _part(_Part.PASS, code=_MODULES.c.code, at=_ATTEMPTS.c.submitted_at)
+    .join_from(_ATTEMPTS, _MODULES, _MODULES.c.id == _ATTEMPTS.c.module_id)
+    .where(_ATTEMPTS.c.user_id == bindparam("user_id"), _ATTEMPTS.c.passed.is_(True)),
+    _part(_Part.SIGNOFF, track_id=_TRACK_SKILLS.c.track_id, code=_TRACK_SKILLS.c.code, day=_SIGNOFF_ROWS.c.observed_on)
+    .join_from(_SIGNOFF_ROWS, _TRACK_SKILLS, _TRACK_SKILLS.c.id == _SIGNOFF_ROWS.c.skill_id)
+    .where(_SIGNOFF_ROWS.c.user_id == bindparam("user_id"), _SIGNOFF_ROWS.c.outcome == SignOffOutcome.PASSED),
+    _part(_Part.HOURS, kind=_HOUR_ROWS.c.kind, day=_HOUR_ROWS.c.done_on, hours=_HOUR_ROWS.c.hours,
+          sort_key=_HOUR_ROWS.c.id).where(_HOUR_ROWS.c.user_id == bindparam("user_id")),
+    _part(_Part.CERTIFICATE, track_id=_CERTS.c.track_id, at=_CERTS.c.issued_at, until=_CERTS.c.expires_at,
+          state=_CERTS.c.state).where(_CERTS.c.user_id == bindparam("user_id"), _CERTS.c.is_current.is_(True)),
+)
+# A track's modules by position, its skills by code, the trainee's hours in the order recorded.
+_ORDER = (literal_column("part"), literal_column("sort_key"), literal_column("code"))
+_TERMS_AND_RECORD = union_all(*_TERM_PARTS, *_RECORD_PARTS).order_by(*_ORDER)
+_RECORD = union_all(*_RECORD_PARTS).order_by(*_ORDER)
+
+
+def _evidence(user_id: int, *, with_terms: bool) -> dict[_Part, list[Row[Any]]]:
+    rows: dict[_Part, list[Row[Any]]] = defaultdict(list)
+    for row in db.session.execute(_TERMS_AND_RECORD if with_terms else _RECORD, {"user_id": user_id}):
+        rows[_Part(row.part)].append(row)
+    return rows
+
+
+def _records(evidence: Mapping[_Part, Sequence[Row[Any]]], track_ids: Sequence[int]) -> dict[int, TraineeRecord]:
+    passes: dict[str, list[datetime]] = defaultdict(list)
+    for row in evidence.get(_Part.PASS, ()):
+        passes[row.code].append(row.at)
+    signoffs: dict[int, dict[str, list[date]]] = defaultdict(lambda: defaultdict(list))
+    for row in evidence.get(_Part.SIGNOFF, ()):
+        signoffs[row.track_id][row.code].append(row.day)
+    supervised, ce = 0.0, []
+    for row in evidence.get(_Part.HOURS, ()):
+        if row.kind is HoursKind.SUPERVISED:
+            supervised += row.hours
+        elif row.kind is HoursKind.CONTINUING_EDUCATION:
+            ce.append((row.day, row.hours))
+    current = {row.track_id: rules_domain.CurrentCertificate(row.at, row.until, StoredState(row.state.value))
+               for row in evidence.get(_Part.CERTIFICATE, ()) if row.state is not CertificateState.RENEWED}
+    return {track_id: TraineeRecord(dict(passes), dict(signoffs.get(track_id, {})), float(supervised), ce,
+                                    current.get(track_id)) for track_id in track_ids}
 
 
 @dataclass(frozen=True)
@@ -111,30 +182,17 @@ class _TrackTerms:
     rules: TrackRules
 
 
-_TRACKS, _TRACK_MODULES, _TRACK_SKILLS = Track.__table__, TrackModule.__table__, TrackSkill.__table__
-_ACTIVE_TRACKS = (select(_TRACKS.c.id, _TRACKS.c.name, _TRACKS.c.supervised_hours, _TRACKS.c.validity_months,
-                         _TRACKS.c.renewal_module_codes, _TRACKS.c.renewal_ce_hours)
-                  .where(_TRACKS.c.active.is_(True)).order_by(_TRACKS.c.id))
-_ACTIVE_TRACK_MODULES = (select(_TRACK_MODULES.c.track_id, _MODULES.c.code)
-                         .join_from(_TRACK_MODULES, _MODULES, _MODULES.c.id == _TRACK_MODULES.c.module_id)
-                         .join(_TRACKS, _TRACKS.c.id == _TRACK_MODULES.c.track_id).where(_TRACKS.c.active.is_(True))
-                         .order_by(_MODULES.c.position, _MODULES.c.id))
-_ACTIVE_TRACK_SKILLS = (select(_TRACK_SKILLS.c.track_id, _TRACK_SKILLS.c.code)
-                        .join_from(_TRACK_SKILLS, _TRACKS, _TRACKS.c.id == _TRACK_SKILLS.c.track_id)
-                        .where(_TRACKS.c.active.is_(True)).order_by(_TRACK_SKILLS.c.code))
-
-
-def _active_track_terms() -> list[_TrackTerms]:
-    """Every active track's rules, in three queries (the same rules `track_rules` makes of an entity)."""
+def _track_terms(evidence: Mapping[_Part, Sequence[Row[Any]]]) -> list[_TrackTerms]:
+    """Every active track's rules (the same rules `track_rules` makes of an entity)."""
     modules: dict[int, list[str]] = defaultdict(list)
-    for track_id, code in db.session.execute(_ACTIVE_TRACK_MODULES):
-        modules[track_id].append(code)
+    for row in evidence.get(_Part.TRACK_MODULE, ()):
+        modules[row.track_id].append(row.code)
     skills: dict[int, list[str]] = defaultdict(list)
-    for track_id, code in db.session.execute(_ACTIVE_TRACK_SKILLS):
-        skills[track_id].append(code)
-    return [_TrackTerms(row.id, row.name, _rules(tuple(modules[row.id]), tuple(skills[row.id]), row.supervised_hours,
-                                                 row.validity_months, row.renewal_module_codes, row.renewal_ce_hours))
-            for row in db.session.execute(_ACTIVE_TRACKS)]
+    for row in evidence.get(_Part.TRACK_SKILL, ()):
+        skills[row.track_id].append(row.code)
+    return [_TrackTerms(row.track_id, row.name, _rules(tuple(modules[row.track_id]), tuple(skills[row.track_id]),
+                                                       row.hours, row.months, row.codes, row.ce_hours))
+            for row in evidence.get(_Part.TRACK, ())]
 
 
 def _new_reference(now: datetime) -> str:
@@ -190,8 +248,9 @@ def reconcile(user_id: int, now: datetime, *, actor_id: int | None = None) -> li
     """
     _serialise_per_trainee(user_id)
     issued = []
-    tracks = _active_track_terms()
-    records = trainee_records(user_id, [track.id for track in tracks])
+    evidence = _evidence(user_id, with_terms=True)  # read once the lock is held: see the docstring
+    tracks = _track_terms(evidence)
+    records = _records(evidence, [track.id for track in tracks])
     window = expiring_window()
     for track in tracks:
         rules, record = track.rules, records[track.id]

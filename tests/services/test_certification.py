@@ -133,3 +133,56 @@ def test_the_database_refuses_two_current_certificates(db, make_user, track):
         session.add(duplicate)
         session.flush()
     assert db.session.scalar(select(func.count(Certificate.id))) == 1 and cert.is_current
+
+
+def test_reconciling_reads_the_tracks_terms_and_the_whole_record_in_one_statement(db, make_user, track):
+    """Every kind of evidence comes back with its own type and in its own track, however many tracks and
+    records there are: one read (after the per-trainee lock on PostgreSQL), the same with two tracks."""
+    from tests.test_query_counts import counting
+
+    trainee, instructor = make_user(), make_user("instructor")
+    second = tracks.save_track(tracks.TrackSpec(
+        code="TST-SUP", name="Supervised practitioner", description="", validity_months=24, module_codes=("TST",),
+        skills=(("PRAC-02", "Needle handling"), ("PRAC-01", "Pincer palpation, again")), supervised_hours=10,
+        renewal_module_codes=(), renewal_ce_hours=0), actor_id=None)
+    attempt = pass_module(trainee)
+    first_skill, second_skill = (db.session.scalar(select(TrackSkill).where(TrackSkill.code == code,
+                                                                            TrackSkill.track_id == track_id))
+                                 for code, track_id in (("PRAC-01", track.id), ("PRAC-02", second.id)))
+    for skill_id, day, outcome in [(first_skill.id, date(2026, 2, 27), SignOffOutcome.NOT_YET),
+                                   (first_skill.id, date(2026, 2, 28), SignOffOutcome.PASSED),
+                                   (second_skill.id, date(2026, 3, 1), SignOffOutcome.PASSED)]:
+        practicals.sign_off(supervisor_id=instructor.id, trainee_id=trainee.id, skill_id=skill_id, observed_on=day,
+                            outcome=outcome, notes="", now=T0)
+    for kind, hours, day in [(HoursKind.SUPERVISED, 4, date(2026, 2, 1)), (HoursKind.CONTINUING_EDUCATION, 2.5,
+                             date(2026, 2, 3)), (HoursKind.SUPERVISED, 7, date(2026, 2, 2)),
+                             (HoursKind.CONTINUING_EDUCATION, 1, date(2026, 1, 9))]:
+        practicals.record_hours(actor_id=instructor.id, trainee_id=trainee.id, kind=kind, hours=hours, done_on=day,
+                                note="", now=T0)
+    # The first track is met. The second is not: its own PRAC-01 was never signed off, whatever the hours.
+    [cert] = certificates(db, trainee)
+    assert cert.track_id == track.id
+    db.session.expire_all()
+
+    evidence = certification._evidence(trainee.id, with_terms=True)
+    terms = {t.id: t for t in certification._track_terms(evidence)}
+    assert terms[track.id].name == "Test practitioner"
+    assert terms[track.id].rules == certification.track_rules(tracks.get_track(track.id))
+    assert terms[second.id].rules == certification.track_rules(tracks.get_track(second.id))
+    assert terms[second.id].rules.required_skills == ("PRAC-01", "PRAC-02")
+    records = certification._records(evidence, [track.id, second.id])
+    passed_at = db.session.get(type(attempt), attempt.id).submitted_at
+    assert records[track.id].module_passes == {"TST": [passed_at]}
+    assert records[track.id].skill_signoffs == {"PRAC-01": [date(2026, 2, 28)]}  # "not yet" is no evidence
+    assert records[second.id].skill_signoffs == {"PRAC-02": [date(2026, 3, 1)]}
+    assert records[second.id].supervised_hours == 11.0
+    assert records[second.id].ce_hours == [(date(2026, 2, 3), 2.5), (date(2026, 1, 9), 1.0)]  # in recorded order
+    assert records[second.id].certificate is None
+    assert records[track.id].certificate == certification.rules_domain.CurrentCertificate(
+        cert.issued_at, cert.expires_at, certification.StoredState("active"))
+    assert records == certification.trainee_records(trainee.id, [track.id, second.id])
+
+    with counting() as statements:
+        certification.reconcile(trainee.id, T0)
+    assert len(statements) == (2 if db.engine.dialect.name == "postgresql" else 1), statements
+    db.session.rollback()
