@@ -16,7 +16,7 @@ import random
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +26,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 
 from quizbank.config import normalise_database_url
 from quizbank.domain import assembly, grading
@@ -57,6 +58,8 @@ def scratch_database(server_url: str | None, label: str, *, keep: bool = False) 
     name = f"quizbank_{label}_{os.getpid()}"
     engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
+        if admin_url.host in LOCAL_HOSTS:  # process ids only mean something on this machine
+            _drop_abandoned(conn, label)
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -68,6 +71,40 @@ def scratch_database(server_url: str | None, label: str, *, keep: bool = False) 
             with engine.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+LOCAL_HOSTS = (None, "", "127.0.0.1", "localhost", "::1")
+
+
+def abandoned_databases(names: Iterable[str], label: str, is_running: Callable[[int], bool]) -> list[str]:
+    """The scratch databases of `label` whose run is gone. A killed run never reaches its clean-up, and its
+    database (named after its process id) would otherwise stay on the server for good."""
+    prefix = f"quizbank_{label}_"
+    return [name for name in names if name.startswith(prefix) and name[len(prefix):].isdigit()
+            and not is_running(int(name[len(prefix):]))]
+
+
+def process_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: running
+        return True
+    return True
+
+
+def _drop_abandoned(conn: Connection, label: str) -> None:
+    """Drops the abandoned scratch databases of `label`, never by force: one that still has a connection is
+    in use after all (a run in another process namespace), and stays."""
+    names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :pattern"),
+                         {"pattern": f"quizbank_{label}_%"}).scalars()
+    for name in abandoned_databases(list(names), label, process_running):
+        try:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            print(f"dropped {name}, left behind by a run that was killed")
+        except DBAPIError:
+            pass
 
 
 def make_app(database_url: str, **overrides: Any) -> Flask:
