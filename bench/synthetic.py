@@ -373,13 +373,6 @@ def module_forms() -> tuple[dict[str, ModuleForm], dict[int, QuestionDraft]]:
     return forms, drafts
 
 
-def bench_trainee_rows(writer: BulkWriter, count: int, first_id: int, *, prefix: str, password_hash: str | None,
-                       created: datetime) -> list[tuple[Any, ...]]:
-    """User rows of trainees `<prefix>00001@bench.quizbank`…, all sharing one password hash."""
-    return [(first_id + n, f"{prefix}{n + 1:05d}@bench.quizbank", f"Bench Trainee {n + 1:05d}", "trainee",
-             password_hash, True, writer.time(created), writer.time(created)) for n in range(count)]
-
-
 USER_COLUMNS = ("id", "email", "name", "role", "password_hash", "active", "created_at", "password_changed_at")
 
 
